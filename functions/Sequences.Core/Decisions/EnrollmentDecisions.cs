@@ -1,0 +1,361 @@
+using Sequences.Core.Email;
+using Sequences.Core.Engine;
+using Sequences.Core.Model;
+using Sequences.Core.Scheduling;
+
+namespace Sequences.Core.Decisions;
+
+/// <summary>
+/// The enrollment state machine, as pure functions of (state, input, now). No clock, no ids, no
+/// I/O: the engine loads state, calls one of these, and applies the result.
+/// </summary>
+public static class EnrollmentDecisions
+{
+    /// <summary>
+    /// The cheap checks a step message passes before anything else is loaded: is it for the
+    /// current revision and step, and is the step due? Null means "go on and decide".
+    /// </summary>
+    public static StepDecision? Guard(Enrollment? e, WorkMessage message, DateTimeOffset now)
+    {
+        if (e is null)
+        {
+            // The enrollment's first timer is set before its record is written (see Transition).
+            return now - message.DueAt < StepPolicy.InFlightWriteGrace
+                ? new StepDecision.Defer(now.AddSeconds(1), "enrollment record not written yet")
+                : new StepDecision.Ignore("enrollment not found");
+        }
+
+        if (e.IsEnded)
+        {
+            return new StepDecision.Ignore($"enrollment ended ({e.EndReason})");
+        }
+
+        if (message.Revision > e.Revision)
+        {
+            return now - message.DueAt < StepPolicy.InFlightWriteGrace
+                ? new StepDecision.Defer(now.AddSeconds(1), "the write that scheduled this step has not landed yet")
+                : new StepDecision.Ignore("scheduled by a write that never landed");
+        }
+
+        if (e.Status == EnrollmentStatus.Paused)
+        {
+            return new StepDecision.Ignore("enrollment paused (resuming schedules the step again)");
+        }
+
+        var isDue = e.Phase == StepPhase.Waiting && e.Revision == message.Revision && e.CurrentStep == message.Step;
+        var isClaimed = e.Phase == StepPhase.Executing && e.ClaimRevision == message.Revision && e.CurrentStep == message.Step;
+        if (!isDue && !isClaimed)
+        {
+            return new StepDecision.Ignore("stale message: the enrollment has moved on");
+        }
+
+        if (isClaimed && e.LeaseUntil is { } lease && lease > now)
+        {
+            return new StepDecision.Defer(lease, "another worker is executing this step");
+        }
+
+        if (isDue && e.DueAt is { } due && due > now + StepPolicy.EarlyTolerance)
+        {
+            return new StepDecision.Defer(due, "not due yet");
+        }
+
+        return null;
+    }
+
+    /// <summary>Decides a due step once the guard has passed.</summary>
+    public static StepDecision OnStepDue(
+        Enrollment e, Sequence? sequence, Contact? contact, User? sender, WorkMessage message, DateTimeOffset now, StepPolicy policy)
+    {
+        if (Guard(e, message, now) is { } guarded)
+        {
+            return guarded;
+        }
+
+        if (sequence is null)
+        {
+            return new StepDecision.Apply(End(e, EndReasons.SequenceDeleted, now, "the sequence no longer exists"));
+        }
+
+        var step = sequence.StepAt(e.CurrentStep);
+        if (step is null)
+        {
+            // The sequence was shortened past this enrollment's position.
+            return new StepDecision.Apply(Finish(e, now));
+        }
+
+        if (sender is null || !sender.Active)
+        {
+            return new StepDecision.Apply(End(e, EndReasons.SenderDeactivated, now, "the sender is inactive"));
+        }
+
+        if (!step.IsAutomatedEmail)
+        {
+            return CreateTask(e, sequence, step, now);
+        }
+
+        if (contact is null || string.IsNullOrWhiteSpace(contact.Email))
+        {
+            return new StepDecision.Apply(End(e, EndReasons.ContactHasNoEmail, now, "the contact has no email address"));
+        }
+
+        if (contact.Unsubscribed)
+        {
+            return new StepDecision.Apply(End(e, EndReasons.Unsubscribed, now, "the contact unsubscribed"));
+        }
+
+        if (contact.Bounced)
+        {
+            return new StepDecision.Apply(End(e, EndReasons.Bounced, now, "the contact's address bounced"));
+        }
+
+        var inDoubt = e.Phase == StepPhase.Executing;
+        if (inDoubt && !policy.TransportDeduplicatesResends)
+        {
+            // The worker that claimed this step stopped between claiming and recording. The email
+            // may have left; this transport cannot tell, and a duplicate is worse than a gap.
+            var subject = e.ThreadSubject;
+            var unknown = e.WithEvent(new TimelineEvent(EventTypes.EmailOutcomeUnknown, now, e.CurrentStep,
+                MessageIds.For(e.Id, e.CurrentStep, new EmailAddress(e.FromAddress).Domain), subject,
+                Detail: "The worker sending this email stopped before recording the result; it was not resent to avoid a duplicate."));
+            return new StepDecision.Apply(Advance(unknown, sequence, e.LeaseUntil ?? now, now));
+        }
+
+        var claimed = e with
+        {
+            Phase = StepPhase.Executing,
+            ClaimRevision = message.Revision,
+            LeaseUntil = now + policy.Lease,
+            Revision = e.Revision + 1,
+        };
+        return new StepDecision.SendEmail(claimed, e.CurrentStep, inDoubt);
+    }
+
+    /// <summary>Records a sent email and moves to the next step; the delay counts from the send.</summary>
+    public static Transition OnEmailSent(Enrollment claimed, Sequence sequence, OutgoingEmail email, DateTimeOffset sentAt)
+    {
+        var e = claimed.WithEvent(new TimelineEvent(EventTypes.EmailSent, sentAt, claimed.CurrentStep, email.MessageId, email.Subject));
+        if (e.ThreadMessageId is null)
+        {
+            e = e with { ThreadMessageId = email.MessageId, ThreadSubject = email.Subject };
+        }
+
+        return Advance(e, sequence, sentAt, sentAt);
+    }
+
+    /// <summary>
+    /// A send failed. If the email certainly did not leave, release the claim and retry the step
+    /// later; if the recipient was refused, the address bounced; if it may have left, the claim
+    /// stays until its lease ends and the in-doubt rule decides (null: nothing to write now).
+    /// </summary>
+    public static Transition? OnSendFailed(Enrollment claimed, SendFailureKind kind, string detail, TimeSpan? retryAfter, DateTimeOffset now)
+    {
+        switch (kind)
+        {
+            case SendFailureKind.Unknown:
+                return null;
+            case SendFailureKind.RecipientRejected:
+                return End(claimed, EndReasons.Bounced, now, detail) with { MarksContactBounced = true };
+            default:
+                var attempt = claimed.Deferrals + 1;
+                var retryAt = now + (retryAfter ?? StepPolicy.RetryDelay(attempt));
+                var state = claimed.WithEvent(new TimelineEvent(EventTypes.SendDeferred, now, claimed.CurrentStep,
+                    Reason: kind == SendFailureKind.Rejected ? "REJECTED" : "SEND_FAILED", Detail: $"{detail} Retrying at {retryAt:u}.")) with
+                {
+                    Phase = StepPhase.Waiting,
+                    ClaimRevision = null,
+                    LeaseUntil = null,
+                    DueAt = retryAt,
+                    Deferrals = attempt,
+                    Revision = claimed.Revision + 1,
+                };
+                return new Transition(state, new ScheduledStep(state.CurrentStep, state.Revision, retryAt));
+        }
+    }
+
+    /// <summary>A task was completed: if the enrollment waits for it, move on (the delay counts from now).</summary>
+    public static Transition? OnTaskCompleted(Enrollment e, Sequence? sequence, int step, DateTimeOffset now)
+    {
+        if (e.IsEnded || e.Phase != StepPhase.AwaitingTask || e.CurrentStep != step || sequence is null)
+        {
+            return null;
+        }
+
+        var withEvent = e.WithEvent(new TimelineEvent(EventTypes.TaskCompleted, now, step, TaskId: TaskItem.IdFor(e.Id, step)));
+        return Advance(withEvent, sequence, now, now);
+    }
+
+    /// <summary>Ends an enrollment (unenroll) unless it has ended; waits while an email may be leaving.</summary>
+    public static EndDecision OnEnd(Enrollment e, string reason, DateTimeOffset now, string? detail = null)
+    {
+        if (e.IsEnded)
+        {
+            return new EndDecision.AlreadyEnded(e);
+        }
+
+        // Once an unenroll is acknowledged no email of the enrollment may leave: if a worker holds
+        // the step, the caller waits for that send to finish (or for its lease to run out).
+        if (e.Phase == StepPhase.Executing && e.LeaseUntil is { } lease && lease > now)
+        {
+            return new EndDecision.WaitForStep(lease);
+        }
+
+        return new EndDecision.Apply(End(e, reason, now, detail));
+    }
+
+    /// <summary>Pauses an active enrollment; the rest of the current delay applies on resume.</summary>
+    public static EndDecision OnPause(Enrollment e, DateTimeOffset now)
+    {
+        if (e.IsEnded || e.Status == EnrollmentStatus.Paused)
+        {
+            return new EndDecision.AlreadyEnded(e);
+        }
+
+        if (e.Phase == StepPhase.Executing && e.LeaseUntil is { } lease && lease > now)
+        {
+            return new EndDecision.WaitForStep(lease);
+        }
+
+        var paused = e.WithEvent(new TimelineEvent(EventTypes.Paused, now, e.CurrentStep)) with
+        {
+            Status = EnrollmentStatus.Paused,
+            PausedAt = now,
+            Revision = e.Revision + 1,
+        };
+        return new EndDecision.Apply(new Transition(paused));
+    }
+
+    /// <summary>Resumes a paused enrollment: a waiting step is due after the part of its delay that remained.</summary>
+    public static Transition? OnResume(Enrollment e, Sequence? sequence, DateTimeOffset now)
+    {
+        if (e.Status != EnrollmentStatus.Paused)
+        {
+            return null;
+        }
+
+        var resumed = e.WithEvent(new TimelineEvent(EventTypes.Resumed, now, e.CurrentStep)) with
+        {
+            Status = EnrollmentStatus.Active,
+            PausedAt = null,
+            Revision = e.Revision + 1,
+        };
+
+        if (e.Phase is StepPhase.Waiting or StepPhase.Executing)
+        {
+            var remaining = e.DueAt is { } due && e.PausedAt is { } pausedAt && due > pausedAt ? due - pausedAt : TimeSpan.Zero;
+            var newDue = now + remaining;
+            if (sequence is not null)
+            {
+                newDue = StepClock.Adjust(newDue, TimeZones.FindOrUtc(e.TimeZone), sequence.Settings, isFirstStep: e.LastStepAt is null);
+            }
+
+            resumed = resumed with { Phase = StepPhase.Waiting, DueAt = newDue, ClaimRevision = null, LeaseUntil = null };
+            return new Transition(resumed, new ScheduledStep(resumed.CurrentStep, resumed.Revision, newDue));
+        }
+
+        return new Transition(resumed);
+    }
+
+    private static StepDecision CreateTask(Enrollment e, Sequence sequence, SequenceStep step, DateTimeOffset now)
+    {
+        var taskOverride = e.TaskOverrides.GetValueOrDefault(e.CurrentStep);
+        var continueWithout = taskOverride?.ContinueWithoutCompleting ?? step.ContinueWithoutCompleting;
+        var task = new TaskItem(
+            TaskItem.IdFor(e.Id, e.CurrentStep),
+            e.SenderUserId,
+            e.Id,
+            e.SequenceId,
+            e.ContactId,
+            e.CurrentStep,
+            step.Type,
+            taskOverride?.Title ?? step.TaskTitle ?? DefaultTaskTitle(step.Type),
+            step.Subject,
+            step.Body,
+            continueWithout,
+            TaskState.Open,
+            now,
+            null);
+
+        var withEvent = e.WithEvent(new TimelineEvent(EventTypes.TaskCreated, now, e.CurrentStep, TaskId: task.Id, Subject: task.Title));
+        var transition = continueWithout
+            ? Advance(withEvent, sequence, now, now)
+            : new Transition(withEvent with
+            {
+                Phase = StepPhase.AwaitingTask,
+                DueAt = null,
+                LastStepAt = now,
+                Revision = e.Revision + 1,
+            });
+        return new StepDecision.CreateTask(task, transition);
+    }
+
+    /// <summary>Default titles (Liquid: rendered for the task list) per task-creating step type.</summary>
+    public static string DefaultTaskTitle(StepType type) => type switch
+    {
+        StepType.ManualEmail => "Send email to {{ contact.fullName | default: contact.email }}",
+        StepType.Call => "Call {{ contact.fullName | default: contact.email }}",
+        StepType.LinkedIn => "Connect on LinkedIn with {{ contact.fullName | default: contact.email }}",
+        _ => "Follow up with {{ contact.fullName | default: contact.email }}",
+    };
+
+    /// <summary>Moves to the step after the current one, due its delay after <paramref name="ranAt"/>; or finishes.</summary>
+    public static Transition Advance(Enrollment e, Sequence sequence, DateTimeOffset ranAt, DateTimeOffset now)
+    {
+        var next = e.CurrentStep + 1;
+        var step = sequence.StepAt(next);
+        if (step is null)
+        {
+            return Finish(e, now);
+        }
+
+        var zone = TimeZones.FindOrUtc(e.TimeZone);
+        var due = StepClock.DueAt(ranAt, e.DelayOf(next, step), zone, sequence.Settings, isFirstStep: false);
+        var state = e with
+        {
+            CurrentStep = next,
+            Phase = StepPhase.Waiting,
+            DueAt = due,
+            LastStepAt = ranAt,
+            ClaimRevision = null,
+            LeaseUntil = null,
+            Deferrals = 0,
+            Revision = e.Revision + 1,
+        };
+
+        if (e.Status == EnrollmentStatus.Paused)
+        {
+            // Moving on while paused (its task was completed): the whole delay remains for resume.
+            return new Transition(state with { PausedAt = ranAt });
+        }
+
+        return new Transition(state, new ScheduledStep(next, state.Revision, due));
+    }
+
+    private static Transition Finish(Enrollment e, DateTimeOffset now) =>
+        new(e.WithEvent(new TimelineEvent(EventTypes.Finished, now)) with
+        {
+            Status = EnrollmentStatus.Finished,
+            Phase = StepPhase.Ended,
+            EndReason = EndReasons.Finished,
+            EndedAt = now,
+            DueAt = null,
+            ClaimRevision = null,
+            LeaseUntil = null,
+            Revision = e.Revision + 1,
+        });
+
+    private static Transition End(Enrollment e, string reason, DateTimeOffset now, string? detail) =>
+        new(e.WithEvent(new TimelineEvent(EventTypes.Unenrolled, now, e.CurrentStep, Reason: reason, Detail: detail)) with
+        {
+            Status = EnrollmentStatus.Unenrolled,
+            Phase = StepPhase.Ended,
+            EndReason = reason,
+            EndedAt = now,
+            DueAt = null,
+            ClaimRevision = null,
+            LeaseUntil = null,
+            Revision = e.Revision + 1,
+        })
+        {
+            CancelTaskId = e.Phase == StepPhase.AwaitingTask ? TaskItem.IdFor(e.Id, e.CurrentStep) : null,
+        };
+}

@@ -1,0 +1,225 @@
+using System.Globalization;
+using Sequences.Core.Errors;
+using Sequences.Core.Model;
+using Sequences.Core.Rendering;
+using Sequences.Core.Scheduling;
+using Sequences.Core.Validation;
+
+namespace Sequences.Core.Decisions;
+
+/// <summary>A new enrollment and the timer of its first step.</summary>
+public sealed record NewEnrollment(Enrollment Enrollment, ScheduledStep FirstStep);
+
+/// <summary>Whether and how a contact may be enrolled. Pure.</summary>
+public static class EnrollmentRules
+{
+    /// <summary>Checks the request's own fields, before anything is loaded.</summary>
+    public static DomainError? ValidateRequest(EnrollCommand? c, DateTimeOffset now)
+    {
+        var errors = new FieldErrors();
+        if (c is null)
+        {
+            errors.Add("$", "A JSON body is required.");
+            return errors.ToError();
+        }
+
+        if (FieldErrors.IdProblem(c.ContactId) is { } contactProblem)
+        {
+            errors.Add("contactId", c.ContactId is null ? "The contact's id is required." : contactProblem);
+        }
+
+        if (FieldErrors.IdProblem(c.SenderUserId) is { } senderProblem)
+        {
+            errors.Add("senderUserId", c.SenderUserId is null ? "The sending user's id is required." : senderProblem);
+        }
+
+        if (c.FromAddress is not null && !FieldErrors.IsEmail(c.FromAddress))
+        {
+            errors.Add("fromAddress", $"'{c.FromAddress}' is not an email address.");
+        }
+
+        foreach (var (name, value) in c.Tokens ?? new Dictionary<string, string>())
+        {
+            if (string.IsNullOrWhiteSpace(name) || name.Length > 100)
+            {
+                errors.Add($"tokens.{name}", "Token names are 1–100 characters.");
+            }
+            else if (value is null)
+            {
+                errors.Add($"tokens.{name}", "Token values are strings; null is not allowed.");
+            }
+        }
+
+        if (c.SendFirstAt is { } at && at < now.AddMinutes(-1))
+        {
+            errors.Add("sendFirstAt", "sendFirstAt is in the past.");
+        }
+
+        foreach (var (key, value) in c.DelayOverrides ?? new Dictionary<string, string>())
+        {
+            if (!int.TryParse(key, NumberStyles.None, CultureInfo.InvariantCulture, out _))
+            {
+                errors.Add($"delayOverrides.{key}", "Keys are step numbers (1-based).");
+            }
+            else if (!StepDelay.TryParse(value, out _, out var delayError))
+            {
+                errors.Add($"delayOverrides.{key}", delayError);
+            }
+        }
+
+        foreach (var key in (c.TaskOverrides ?? new Dictionary<string, TaskOverrideCommand>()).Keys)
+        {
+            if (!int.TryParse(key, NumberStyles.None, CultureInfo.InvariantCulture, out _))
+            {
+                errors.Add($"taskOverrides.{key}", "Keys are step numbers (1-based).");
+            }
+        }
+
+        return errors.Any ? errors.ToError() : null;
+    }
+
+    /// <summary>
+    /// The rules of enrolling this contact with this sender into this sequence, in the order a
+    /// rep would fix them. <paramref name="activeSequenceName"/> names the sequence the contact is
+    /// already active in, if any.
+    /// </summary>
+    public static Result<NewEnrollment> Enroll(
+        string enrollmentId,
+        EnrollCommand c,
+        Sequence sequence,
+        Contact contact,
+        User sender,
+        string? activeSequenceId,
+        string? activeSequenceName,
+        DateTimeOffset now)
+    {
+        if (activeSequenceId is not null)
+        {
+            return AlreadyEnrolled(contact.Id, activeSequenceId, activeSequenceName);
+        }
+
+        if (string.IsNullOrWhiteSpace(contact.Email))
+        {
+            return Rule(ErrorCodes.ContactHasNoEmail, "The contact has no email address", $"Contact '{contact.Id}' has no email address.");
+        }
+
+        if (contact.Unsubscribed)
+        {
+            return Rule(ErrorCodes.ContactUnsubscribed, "The contact unsubscribed", $"Contact '{contact.Id}' unsubscribed from sales emails.");
+        }
+
+        if (contact.Bounced)
+        {
+            return Rule(ErrorCodes.ContactPreviouslyBounced, "The contact's address bounced", $"Email to {contact.Email} bounced before; fix the address to enroll the contact.");
+        }
+
+        if (!sender.Active)
+        {
+            return Rule(ErrorCodes.SenderInactive, "The sender is inactive", $"User '{sender.Id}' is deactivated and cannot send sequences.");
+        }
+
+        if (!sequence.IsUsableBy(sender.Id))
+        {
+            return Rule(ErrorCodes.SequenceNotSharedWithSender, "The sequence is not shared with the sender",
+                $"Sequence '{sequence.Name}' is not shared with user '{sender.Id}'. Share it with the user or with everyone.");
+        }
+
+        var fromAddress = c.FromAddress ?? sender.SendableAddresses[0];
+        if (!sender.CanSendFrom(fromAddress))
+        {
+            return Rule(ErrorCodes.SenderMailboxNotConnected, "The sending address is not connected",
+                $"'{fromAddress}' is not one of user '{sender.Id}''s connected mailboxes ({string.Join(", ", sender.SendableAddresses)}).");
+        }
+
+        var startAt = c.StartAtStep ?? 1;
+        if (startAt < 1 || startAt > sequence.Steps.Count)
+        {
+            return Rule(ErrorCodes.InvalidStartStep, "The start step does not exist",
+                $"startAtStep must be between 1 and {sequence.Steps.Count}; got {startAt}.");
+        }
+
+        var zoneId = c.TimeZone ?? sender.TimeZone ?? "UTC";
+        if (!TimeZones.TryFind(zoneId, out var zone))
+        {
+            return Rule(ErrorCodes.InvalidTimeZone, "The time zone is not known", $"'{zoneId}' is not an IANA time zone such as America/New_York.");
+        }
+
+        var delayOverrides = new Dictionary<int, StepDelay>();
+        foreach (var (key, value) in c.DelayOverrides ?? new Dictionary<string, string>())
+        {
+            var n = int.Parse(key, CultureInfo.InvariantCulture);
+            if (n < 2 || n > sequence.Steps.Count)
+            {
+                return DomainError.Invalid($"delayOverrides.{key}", $"Delay overrides apply to steps 2 to {sequence.Steps.Count}.");
+            }
+
+            delayOverrides[n] = StepDelay.Parse(value);
+        }
+
+        var taskOverrides = new Dictionary<int, TaskOverride>();
+        foreach (var (key, value) in c.TaskOverrides ?? new Dictionary<string, TaskOverrideCommand>())
+        {
+            var n = int.Parse(key, CultureInfo.InvariantCulture);
+            if (sequence.StepAt(n) is not { CreatesTask: true })
+            {
+                return DomainError.Invalid($"taskOverrides.{key}", $"Step {key} does not create a task.");
+            }
+
+            taskOverrides[n] = new TaskOverride(value?.Title, value?.ContinueWithoutCompleting);
+        }
+
+        var tokens = new Dictionary<string, string>(c.Tokens ?? new Dictionary<string, string>(), StringComparer.Ordinal);
+        var model = new TokenModel(contact, sender, tokens, new Dictionary<string, string> { ["unsubscribeUrl"] = "-" });
+        var templates = sequence.Steps.Skip(startAt - 1)
+            .SelectMany(s => new[] { s.Subject, s.Body, s.TaskTitle })
+            .Concat(taskOverrides.Values.Select(t => t.Title));
+        var missing = model.MissingTokens(templates);
+        if (missing.Count > 0)
+        {
+            return new DomainError(ErrorKind.Rule, ErrorCodes.MissingTokenValues, "Personalization tokens have no value",
+                $"The sequence uses tokens with no value for this contact: {string.Join(", ", missing)}. Fill them in on the contact or pass them in tokens.",
+                Extensions: new Dictionary<string, object?> { ["missingTokens"] = missing });
+        }
+
+        var first = sequence.StepAt(startAt)!;
+        var due = c.SendFirstAt is { } sendAt
+            ? (sendAt < now ? now : sendAt)
+            : startAt == 1
+                ? StepClock.DueAt(now, first.Delay, zone, sequence.Settings, isFirstStep: true)
+                : StepClock.Adjust(now, zone, sequence.Settings, isFirstStep: true);
+
+        var events = new List<TimelineEvent> { new(EventTypes.Enrolled, now, startAt, Detail: $"Enrolled by {sender.Name} into '{sequence.Name}'.") };
+        for (var skipped = 1; skipped < startAt; skipped++)
+        {
+            events.Add(new TimelineEvent(EventTypes.StepSkipped, now, skipped, Reason: "START_AT_STEP"));
+        }
+
+        var enrollment = new Enrollment
+        {
+            Id = enrollmentId,
+            SequenceId = sequence.Id,
+            ContactId = contact.Id,
+            SenderUserId = sender.Id,
+            FromAddress = fromAddress,
+            Tokens = tokens,
+            TimeZone = zoneId,
+            DelayOverrides = delayOverrides,
+            TaskOverrides = taskOverrides,
+            Status = EnrollmentStatus.Active,
+            Phase = StepPhase.Waiting,
+            CurrentStep = startAt,
+            DueAt = due,
+            Revision = 1,
+            EnrolledAt = now,
+            Events = events,
+        };
+        return new NewEnrollment(enrollment, new ScheduledStep(startAt, 1, due));
+    }
+
+    public static DomainError AlreadyEnrolled(string contactId, string activeSequenceId, string? activeSequenceName) =>
+        new(ErrorKind.Conflict, ErrorCodes.AlreadyEnrolled, "The contact is already enrolled in a sequence",
+            $"Contact '{contactId}' is active in sequence '{activeSequenceName ?? activeSequenceId}'; a contact can be in one sequence at a time.",
+            Extensions: new Dictionary<string, object?> { ["sequenceId"] = activeSequenceId, ["sequenceName"] = activeSequenceName });
+
+    private static DomainError Rule(string code, string title, string detail) => new(ErrorKind.Rule, code, title, detail);
+}

@@ -1,0 +1,85 @@
+using System.Net;
+using Sequences.Core.Model;
+using Sequences.Core.Rendering;
+
+namespace Sequences.Core.Email;
+
+/// <summary>Renders one automated-email step for one enrollment. Pure.</summary>
+public static class EmailComposer
+{
+    public static OutgoingEmail Compose(
+        Enrollment enrollment,
+        Sequence sequence,
+        int stepNumber,
+        Contact contact,
+        User sender,
+        Uri publicBaseUrl,
+        ReadOnlySpan<byte> unsubscribeSecret,
+        DateTimeOffset now)
+    {
+        var step = sequence.StepAt(stepNumber) ?? throw new ArgumentOutOfRangeException(nameof(stepNumber));
+        var from = new EmailAddress(enrollment.FromAddress, sender.Name);
+        var to = new EmailAddress(contact.Email ?? throw new InvalidOperationException("The contact has no email address."), contact.FullName);
+
+        var token = UnsubscribeToken.Create(unsubscribeSecret, contact.Id, enrollment.Id);
+        var unsubscribeUrl = new Uri(publicBaseUrl, $"unsubscribe/{token}").AbsoluteUri;
+        var model = new TokenModel(contact, sender, enrollment.Tokens, new Dictionary<string, string> { ["unsubscribeUrl"] = unsubscribeUrl });
+
+        var (subject, inReplyTo, references) = Threading(enrollment, sequence, step, model);
+
+        var htmlSource = EmailContent.BodyAsHtmlSource(step.Body);
+        var renderedHtml = TemplateEngine.Render(htmlSource, model, html: true);
+        var link = WebUtility.HtmlEncode(unsubscribeUrl);
+        var html =
+            "<!DOCTYPE html><html><body>\n" + renderedHtml +
+            $"\n<p style=\"font-size:12px;color:#777\">If you would rather not hear from me, <a href=\"{link}\">unsubscribe</a>.</p>\n" +
+            "</body></html>\n";
+        var text = EmailContent.HtmlToText(renderedHtml) + $"\n--\nIf you would rather not hear from me, unsubscribe: {unsubscribeUrl}\n";
+
+        return new OutgoingEmail(
+            MessageIds.IdempotencyKey(enrollment.Id, stepNumber),
+            MessageIds.For(enrollment.Id, stepNumber, from.Domain),
+            from,
+            to,
+            subject,
+            html,
+            text,
+            inReplyTo,
+            references,
+            unsubscribeUrl,
+            now)
+        {
+            Headers = new Dictionary<string, string>
+            {
+                ["X-Sequences-Enrollment"] = enrollment.Id,
+                ["X-Sequences-Step"] = stepNumber.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            },
+        };
+    }
+
+    /// <summary>
+    /// A follow-up without a subject of its own replies in the first email's thread ("Re:",
+    /// In-Reply-To, References) when the sequence threads follow-ups; otherwise it starts a thread.
+    /// </summary>
+    private static (string Subject, string? InReplyTo, IReadOnlyList<string> References) Threading(
+        Enrollment enrollment, Sequence sequence, SequenceStep step, TokenModel model)
+    {
+        var own = Flatten(TemplateEngine.Render(step.Subject, model, html: false));
+        if (!string.IsNullOrWhiteSpace(own))
+        {
+            return (own, null, []);
+        }
+
+        if (sequence.Settings.ThreadFollowUps && enrollment.ThreadMessageId is { } thread && enrollment.ThreadSubject is { } first)
+        {
+            var subject = first.StartsWith("Re:", StringComparison.OrdinalIgnoreCase) ? first : $"Re: {first}";
+            return (subject, thread, [thread]);
+        }
+
+        return (enrollment.ThreadSubject ?? "(no subject)", null, []);
+    }
+
+    /// <summary>Subjects are one line: a token value with line breaks must not inject headers.</summary>
+    private static string Flatten(string s) =>
+        string.Join(' ', s.Split(['\r', '\n'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+}

@@ -1,0 +1,35 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Sequences.Core.Ports;
+
+namespace Sequences.Core.Engine;
+
+public static class CoreRegistration
+{
+    /// <summary>The engine's services. Storage and email adapters register the ports.</summary>
+    public static IServiceCollection AddSequencesCore(this IServiceCollection services)
+    {
+        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton<IIdGenerator, GuidIdGenerator>();
+        services.AddOptions<SequencesOptions>().BindConfiguration(SequencesOptions.Section).ValidateOnStart();
+        services.AddOptions<SchedulingOptions>().BindConfiguration(SchedulingOptions.Section).ValidateOnStart();
+        services.AddSingleton<Microsoft.Extensions.Options.IValidateOptions<SequencesOptions>, SequencesOptionsValidator>();
+        services.AddSingleton<Microsoft.Extensions.Options.IValidateOptions<SchedulingOptions>, SchedulingOptionsValidator>();
+        services.AddSingleton<SigningKeys>();
+        services.AddSingleton<TransitionWriter>();
+        services.AddSingleton<StepRunner>();
+        services.AddSingleton<EnrollmentService>();
+        services.AddSingleton<TaskService>();
+        services.AddSingleton<DirectoryService>();
+        services.AddSingleton<UnsubscribeService>();
+        services.AddSingleton<Dispatcher>();
+        services.AddSingleton<IWorkScheduler, WorkScheduler>();
+        return services;
+    }
+}
+
+/// <summary>Time-ordered ids (UUIDv7, 32 hex digits): sortable, unique across processes.</summary>
+public sealed class GuidIdGenerator : IIdGenerator
+{
+    public string NewId() => Guid.CreateVersion7().ToString("N");
+}

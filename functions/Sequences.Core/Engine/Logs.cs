@@ -1,0 +1,43 @@
+using Microsoft.Extensions.Logging;
+
+namespace Sequences.Core.Engine;
+
+/// <summary>Structured log messages of the engine (event ids 1000–1999).</summary>
+internal static partial class Logs
+{
+    [LoggerMessage(1001, LogLevel.Debug, "Step message for enrollment {EnrollmentId} (sequence {SequenceId}, step {Step}, revision {Revision}) ignored: {Reason}")]
+    public static partial void StepIgnored(this ILogger logger, string enrollmentId, string sequenceId, int step, long revision, string reason);
+
+    [LoggerMessage(1002, LogLevel.Debug, "Step message for enrollment {EnrollmentId} (sequence {SequenceId}, step {Step}) deferred to {Until}: {Reason}")]
+    public static partial void StepDeferred(this ILogger logger, string enrollmentId, string sequenceId, int step, DateTimeOffset until, string reason);
+
+    [LoggerMessage(1003, LogLevel.Information, "Email sent for enrollment {EnrollmentId} (sequence {SequenceId}, step {Step}) as {MessageId}")]
+    public static partial void EmailSent(this ILogger logger, string enrollmentId, string sequenceId, int step, string messageId);
+
+    [LoggerMessage(1004, LogLevel.Warning, "Email for enrollment {EnrollmentId} (sequence {SequenceId}, step {Step}) failed ({Kind}): {Detail}")]
+    public static partial void EmailFailed(this ILogger logger, string enrollmentId, string sequenceId, int step, string kind, string detail);
+
+    [LoggerMessage(1005, LogLevel.Debug, "Enrollment {EnrollmentId} (sequence {SequenceId}) changed concurrently; re-reading (attempt {Attempt})")]
+    public static partial void Conflict(this ILogger logger, string enrollmentId, string sequenceId, int attempt);
+
+    [LoggerMessage(1006, LogLevel.Information, "Task {TaskId} created for enrollment {EnrollmentId} (sequence {SequenceId}, step {Step})")]
+    public static partial void TaskCreated(this ILogger logger, string taskId, string enrollmentId, string sequenceId, int step);
+
+    [LoggerMessage(1007, LogLevel.Information, "Enrollment {EnrollmentId} (sequence {SequenceId}) is now {Status} at step {Step}")]
+    public static partial void Transitioned(this ILogger logger, string enrollmentId, string sequenceId, string status, int step);
+
+    [LoggerMessage(1008, LogLevel.Warning, "Email for enrollment {EnrollmentId} (sequence {SequenceId}, step {Step}) was sent but another worker took the step over; recorded on the current state")]
+    public static partial void SentAfterTakeover(this ILogger logger, string enrollmentId, string sequenceId, int step);
+
+    [LoggerMessage(1010, LogLevel.Information, "Contact {ContactId} enrolled as {EnrollmentId} in sequence {SequenceId}, first step due {DueAt}")]
+    public static partial void Enrolled(this ILogger logger, string contactId, string enrollmentId, string sequenceId, DateTimeOffset dueAt);
+
+    [LoggerMessage(1011, LogLevel.Information, "Enrollment {EnrollmentId} (sequence {SequenceId}) ended: {Reason}")]
+    public static partial void Ended(this ILogger logger, string enrollmentId, string sequenceId, string reason);
+
+    [LoggerMessage(1020, LogLevel.Debug, "Dispatcher moved {Count} due timers onto the work queue")]
+    public static partial void Dispatched(this ILogger logger, int count);
+
+    [LoggerMessage(1021, LogLevel.Warning, "Contact {ContactId} had a stale active-enrollment pointer to {EnrollmentId}; replacing it")]
+    public static partial void StalePointer(this ILogger logger, string contactId, string enrollmentId);
+}

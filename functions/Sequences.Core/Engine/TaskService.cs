@@ -1,0 +1,87 @@
+using Sequences.Core.Decisions;
+using Sequences.Core.Errors;
+using Sequences.Core.Model;
+using Sequences.Core.Ports;
+
+namespace Sequences.Core.Engine;
+
+/// <summary>Tasks for sales users; completing one moves its enrollment on.</summary>
+public sealed class TaskService(
+    ITaskStore tasks,
+    IEnrollmentStore enrollments,
+    ISequenceStore sequences,
+    TransitionWriter writer,
+    TimeProvider time)
+{
+    public IAsyncEnumerable<TaskItem> ListAsync(string userId, TaskState? state, CancellationToken cancellationToken) =>
+        tasks.ListAsync(userId, state, cancellationToken);
+
+    public async Task<Result<TaskItem>> CompleteAsync(string taskId, CancellationToken cancellationToken)
+    {
+        if (!TaskItem.TryParseId(taskId, out var enrollmentId, out var step))
+        {
+            return DomainError.NotFound(ErrorCodes.TaskNotFound, "Task", taskId);
+        }
+
+        var enrollment = await enrollments.GetAsync(enrollmentId, cancellationToken);
+        var task = enrollment is null ? null : await tasks.GetAsync(enrollment.Value.SenderUserId, taskId, cancellationToken);
+        if (enrollment is null || task is null)
+        {
+            return DomainError.NotFound(ErrorCodes.TaskNotFound, "Task", taskId);
+        }
+
+        if (task.Value.Status == TaskState.Cancelled)
+        {
+            return new DomainError(ErrorKind.Conflict, ErrorCodes.TaskNotOpen, "The task was cancelled",
+                $"Task '{taskId}' was cancelled because its enrollment ended ({enrollment.Value.EndReason}).");
+        }
+
+        if (task.Value.Status == TaskState.Completed)
+        {
+            return task.Value;
+        }
+
+        // Enrollment first: if we stopped between the two writes, the task stays open and completing
+        // it again is harmless, whereas a completed task with a waiting enrollment would be stuck.
+        var now = time.GetUtcNow();
+        for (var attempt = 1; ; attempt++)
+        {
+            var sequence = await sequences.GetAsync(enrollment.Value.SequenceId, cancellationToken);
+            var transition = EnrollmentDecisions.OnTaskCompleted(enrollment.Value, sequence?.Value, step, now);
+            if (transition is null)
+            {
+                break;
+            }
+
+            try
+            {
+                await writer.ApplyAsync(transition, enrollment.ETag, cancellationToken);
+                break;
+            }
+            catch (ConcurrencyException) when (attempt < 10)
+            {
+                enrollment = await enrollments.GetAsync(enrollmentId, cancellationToken)
+                    ?? throw new InvalidOperationException($"Enrollment {enrollmentId} disappeared.");
+            }
+        }
+
+        for (var attempt = 1; ; attempt++)
+        {
+            var completed = task.Value with { Status = TaskState.Completed, CompletedAt = now };
+            try
+            {
+                await tasks.ReplaceAsync(completed, task.ETag, cancellationToken);
+                return completed;
+            }
+            catch (ConcurrencyException) when (attempt < 10)
+            {
+                task = await tasks.GetAsync(task.Value.UserId, taskId, cancellationToken)
+                    ?? throw new InvalidOperationException($"Task {taskId} disappeared.");
+                if (task.Value.Status != TaskState.Open)
+                {
+                    return task.Value;
+                }
+            }
+        }
+    }
+}

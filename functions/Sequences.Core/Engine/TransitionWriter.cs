@@ -1,0 +1,94 @@
+using Microsoft.Extensions.Logging;
+using Sequences.Core.Decisions;
+using Sequences.Core.Errors;
+using Sequences.Core.Model;
+using Sequences.Core.Ports;
+
+namespace Sequences.Core.Engine;
+
+/// <summary>
+/// Applies a <see cref="Transition"/>: sets its timer, then writes the state conditionally, then
+/// the side effects on other records. See <see cref="Transition"/> for why the timer goes first.
+/// </summary>
+public sealed class TransitionWriter(
+    IEnrollmentStore enrollments,
+    IWorkScheduler scheduler,
+    ITaskStore tasks,
+    IContactStore contacts,
+    TimeProvider time,
+    ILogger<TransitionWriter> logger)
+{
+    /// <summary>Writes the transition over the state read with <paramref name="etag"/>; throws <see cref="ConcurrencyException"/> if it changed.</summary>
+    public async Task<string> ApplyAsync(Transition transition, string etag, CancellationToken cancellationToken)
+    {
+        var state = transition.State;
+        if (transition.Timer is { } timer)
+        {
+            var message = WorkMessage.ForStep(state.SequenceId, state.Id, timer.Step, timer.Revision, timer.DueAt);
+            await scheduler.ScheduleAsync(message, timer.DueAt, cancellationToken);
+        }
+
+        if (transition.MarksContactBounced)
+        {
+            // Suppression first: the address really bounced even if the state write below loses.
+            await UpdateContactAsync(state.ContactId, c => c.Bounced ? null : c with { Bounced = true, UpdatedAt = time.GetUtcNow() }, cancellationToken);
+        }
+
+        var newETag = await enrollments.ReplaceAsync(state, etag, cancellationToken);
+        logger.Transitioned(state.Id, state.SequenceId, state.Status.ToString(), state.CurrentStep);
+        if (state.IsEnded)
+        {
+            logger.Ended(state.Id, state.SequenceId, state.EndReason ?? "");
+        }
+
+        if (transition.CancelTaskId is { } taskId)
+        {
+            await CancelTaskAsync(state.SenderUserId, taskId, cancellationToken);
+        }
+
+        return newETag;
+    }
+
+    /// <summary>Read-modify-write of a contact with retries; <paramref name="change"/> returns null for "no change".</summary>
+    public async Task UpdateContactAsync(string contactId, Func<Contact, Contact?> change, CancellationToken cancellationToken)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            var current = await contacts.GetAsync(contactId, cancellationToken);
+            if (current is null || change(current.Value) is not { } changed)
+            {
+                return;
+            }
+
+            try
+            {
+                await contacts.UpsertAsync(changed, current.ETag, cancellationToken);
+                return;
+            }
+            catch (ConcurrencyException) when (attempt < 10)
+            {
+            }
+        }
+    }
+
+    private async Task CancelTaskAsync(string userId, string taskId, CancellationToken cancellationToken)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            var task = await tasks.GetAsync(userId, taskId, cancellationToken);
+            if (task is null || task.Value.Status != TaskState.Open)
+            {
+                return;
+            }
+
+            try
+            {
+                await tasks.ReplaceAsync(task.Value with { Status = TaskState.Cancelled }, task.ETag, cancellationToken);
+                return;
+            }
+            catch (ConcurrencyException) when (attempt < 10)
+            {
+            }
+        }
+    }
+}

@@ -1,0 +1,36 @@
+namespace Sequences.Core.Errors;
+
+/// <summary>Stable error codes, as they appear in problem+json <c>code</c>.</summary>
+public static class ErrorCodes
+{
+    public const string MalformedJson = "MALFORMED_JSON";
+    public const string ValidationFailed = "VALIDATION_FAILED";
+    public const string UnsupportedMediaType = "UNSUPPORTED_MEDIA_TYPE";
+    public const string Unauthorized = "UNAUTHORIZED";
+    public const string NotFound = "NOT_FOUND";
+    public const string MethodNotAllowed = "METHOD_NOT_ALLOWED";
+    public const string InternalError = "INTERNAL_ERROR";
+    public const string ConcurrentUpdate = "CONCURRENT_UPDATE";
+
+    public const string UserNotFound = "USER_NOT_FOUND";
+    public const string ContactNotFound = "CONTACT_NOT_FOUND";
+    public const string SequenceNotFound = "SEQUENCE_NOT_FOUND";
+    public const string EnrollmentNotFound = "ENROLLMENT_NOT_FOUND";
+    public const string TaskNotFound = "TASK_NOT_FOUND";
+
+    public const string AlreadyEnrolled = "ALREADY_ENROLLED";
+    public const string ContactHasNoEmail = "CONTACT_HAS_NO_EMAIL";
+    public const string ContactPreviouslyBounced = "CONTACT_PREVIOUSLY_BOUNCED";
+    public const string ContactUnsubscribed = "CONTACT_UNSUBSCRIBED";
+    public const string SenderNotFound = "SENDER_NOT_FOUND";
+    public const string SenderInactive = "SENDER_INACTIVE";
+    public const string SequenceNotSharedWithSender = "SEQUENCE_NOT_SHARED_WITH_SENDER";
+    public const string SenderMailboxNotConnected = "SENDER_MAILBOX_NOT_CONNECTED";
+    public const string MissingTokenValues = "MISSING_TOKEN_VALUES";
+    public const string SendLimitReached = "SEND_LIMIT_REACHED";
+    public const string InvalidStartStep = "INVALID_START_STEP";
+    public const string InvalidTimeZone = "INVALID_TIME_ZONE";
+    public const string SequenceHasNoSteps = "SEQUENCE_HAS_NO_STEPS";
+    public const string EnrollmentEnded = "ENROLLMENT_ENDED";
+    public const string TaskNotOpen = "TASK_NOT_OPEN";
+}

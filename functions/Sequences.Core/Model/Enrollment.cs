@@ -1,0 +1,133 @@
+namespace Sequences.Core.Model;
+
+public enum EnrollmentStatus
+{
+    Active,
+    Paused,
+    Finished,
+    Unenrolled,
+}
+
+/// <summary>Where an enrollment stands within its current step.</summary>
+public enum StepPhase
+{
+    /// <summary>A durable timer is set for <see cref="Enrollment.CurrentStep"/> at <see cref="Enrollment.DueAt"/>.</summary>
+    Waiting,
+
+    /// <summary>A worker has claimed the step and is sending its email (until <see cref="Enrollment.LeaseUntil"/>).</summary>
+    Executing,
+
+    /// <summary>The step's task was created; the enrollment moves on when it is completed.</summary>
+    AwaitingTask,
+
+    /// <summary>The enrollment has ended (finished or unenrolled).</summary>
+    Ended,
+}
+
+/// <summary>Why an enrollment ended. Stable strings: clients and statistics key on them.</summary>
+public static class EndReasons
+{
+    public const string Finished = "FINISHED";
+    public const string Manual = "MANUAL";
+    public const string Replied = "REPLIED";
+    public const string CompanyReplied = "COMPANY_REPLIED";
+    public const string MeetingBooked = "MEETING_BOOKED";
+    public const string Unsubscribed = "UNSUBSCRIBED";
+    public const string Bounced = "BOUNCED";
+    public const string Workflow = "WORKFLOW";
+    public const string SequenceDeleted = "SEQUENCE_DELETED";
+    public const string SenderDeactivated = "SENDER_DEACTIVATED";
+    public const string ContactHasNoEmail = "CONTACT_HAS_NO_EMAIL";
+}
+
+/// <summary>Per-step adjustments of one enrollment (HubSpot's "send email in N days", task edits).</summary>
+public sealed record TaskOverride(string? Title, bool? ContinueWithoutCompleting);
+
+/// <summary>
+/// The durable state of one contact's run through a sequence. Every change produces a new
+/// <see cref="Revision"/>; work messages carry the revision they were scheduled for, so a message
+/// that no longer matches the state is a no-op and nothing ever has to hunt down queued messages.
+/// </summary>
+public sealed record Enrollment
+{
+    public required string Id { get; init; }
+    public required string SequenceId { get; init; }
+    public required string ContactId { get; init; }
+    public required string SenderUserId { get; init; }
+    public required string FromAddress { get; init; }
+    public IReadOnlyDictionary<string, string> Tokens { get; init; } = new Dictionary<string, string>();
+
+    /// <summary>IANA zone in which step times are computed.</summary>
+    public string TimeZone { get; init; } = "UTC";
+
+    public IReadOnlyDictionary<int, StepDelay> DelayOverrides { get; init; } = new Dictionary<int, StepDelay>();
+    public IReadOnlyDictionary<int, TaskOverride> TaskOverrides { get; init; } = new Dictionary<int, TaskOverride>();
+
+    public EnrollmentStatus Status { get; init; }
+    public StepPhase Phase { get; init; }
+
+    /// <summary>The 1-based step that is due, running or awaiting its task.</summary>
+    public int CurrentStep { get; init; }
+
+    /// <summary>When <see cref="CurrentStep"/> is due (phase <see cref="StepPhase.Waiting"/>).</summary>
+    public DateTimeOffset? DueAt { get; init; }
+
+    public long Revision { get; init; }
+
+    /// <summary>The revision of the work message that claimed the step being executed.</summary>
+    public long? ClaimRevision { get; init; }
+
+    /// <summary>Until when the claiming worker owns the step; afterwards the claim is in doubt.</summary>
+    public DateTimeOffset? LeaseUntil { get; init; }
+
+    public DateTimeOffset EnrolledAt { get; init; }
+
+    /// <summary>When the previous step ran; the next step's delay counts from here.</summary>
+    public DateTimeOffset? LastStepAt { get; init; }
+
+    public DateTimeOffset? PausedAt { get; init; }
+    public DateTimeOffset? EndedAt { get; init; }
+    public string? EndReason { get; init; }
+
+    /// <summary>The first email's Message-ID and subject: follow-ups reply in its thread.</summary>
+    public string? ThreadMessageId { get; init; }
+
+    public string? ThreadSubject { get; init; }
+
+    /// <summary>Attempts of the current step that were put off (send failed, limit reached), in a row.</summary>
+    public int Deferrals { get; init; }
+
+    public IReadOnlyList<TimelineEvent> Events { get; init; } = [];
+
+    public bool IsEnded => Status is EnrollmentStatus.Finished or EnrollmentStatus.Unenrolled;
+
+    /// <summary>The time the next action is planned, as shown to users.</summary>
+    public DateTimeOffset? NextActionAt =>
+        Status == EnrollmentStatus.Active && Phase == StepPhase.Waiting ? DueAt : null;
+
+    /// <summary>The delay before <paramref name="stepNumber"/>, with this enrollment's override.</summary>
+    public StepDelay DelayOf(int stepNumber, SequenceStep step) =>
+        stepNumber > 1 && DelayOverrides.TryGetValue(stepNumber, out var d) ? d : step.Delay;
+
+    /// <summary>The oldest events are dropped past this many; the state row must stay small.</summary>
+    public const int MaxEvents = 200;
+
+    public Enrollment WithEvent(TimelineEvent e) => this with { Events = Append(Events, e) };
+
+    public Enrollment WithEvents(params ReadOnlySpan<TimelineEvent> events)
+    {
+        var list = Events;
+        foreach (var e in events)
+        {
+            list = Append(list, e);
+        }
+
+        return this with { Events = list };
+    }
+
+    private static IReadOnlyList<TimelineEvent> Append(IReadOnlyList<TimelineEvent> events, TimelineEvent e)
+    {
+        var skip = Math.Max(0, events.Count + 1 - MaxEvents);
+        return [.. events.Skip(skip), e];
+    }
+}

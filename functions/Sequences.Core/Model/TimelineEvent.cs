@@ -1,0 +1,28 @@
+namespace Sequences.Core.Model;
+
+/// <summary>Names of timeline events. Stable strings: clients read them.</summary>
+public static class EventTypes
+{
+    public const string Enrolled = "enrolled";
+    public const string StepSkipped = "stepSkipped";
+    public const string EmailSent = "emailSent";
+    public const string EmailOutcomeUnknown = "emailOutcomeUnknown";
+    public const string TaskCreated = "taskCreated";
+    public const string TaskCompleted = "taskCompleted";
+    public const string SendDeferred = "sendDeferred";
+    public const string Paused = "paused";
+    public const string Resumed = "resumed";
+    public const string Finished = "finished";
+    public const string Unenrolled = "unenrolled";
+}
+
+/// <summary>One entry of an enrollment's timeline.</summary>
+public sealed record TimelineEvent(
+    string Type,
+    DateTimeOffset At,
+    int? Step = null,
+    string? MessageId = null,
+    string? Subject = null,
+    string? TaskId = null,
+    string? Reason = null,
+    string? Detail = null);

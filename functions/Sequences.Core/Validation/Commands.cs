@@ -1,0 +1,57 @@
+namespace Sequences.Core.Validation;
+
+// Request shapes as clients send them. Fields are nullable and loosely typed (strings for enums and
+// durations) so that every mistake becomes a field error with a clear message, not a parse failure.
+
+public sealed record UserCommand(
+    string? Email,
+    string? Name,
+    IReadOnlyList<string>? Mailboxes = null,
+    int? DailySendLimit = null,
+    string? TimeZone = null,
+    bool? Active = null);
+
+public sealed record ContactCommand(
+    string? Email = null,
+    string? FirstName = null,
+    string? LastName = null,
+    string? Company = null,
+    string? OwnerUserId = null,
+    IReadOnlyDictionary<string, string>? Properties = null);
+
+public sealed record StepCommand(
+    string? Type,
+    string? Delay,
+    string? Subject = null,
+    string? Body = null,
+    string? TaskTitle = null,
+    bool? ContinueWithoutCompleting = null);
+
+public sealed record SendWindowCommand(string? Start, string? End);
+
+public sealed record SettingsCommand(
+    bool? BusinessDaysOnly = null,
+    SendWindowCommand? SendWindow = null,
+    bool? ThreadFollowUps = null,
+    bool? UnenrollSameCompany = null);
+
+public sealed record SequenceCommand(
+    string? Name,
+    string? OwnerUserId,
+    IReadOnlyList<StepCommand>? Steps,
+    IReadOnlyList<string>? SharedWithUserIds = null,
+    bool? SharedWithEveryone = null,
+    SettingsCommand? Settings = null);
+
+public sealed record TaskOverrideCommand(string? Title = null, bool? ContinueWithoutCompleting = null);
+
+public sealed record EnrollCommand(
+    string? ContactId,
+    string? SenderUserId,
+    string? FromAddress = null,
+    IReadOnlyDictionary<string, string>? Tokens = null,
+    int? StartAtStep = null,
+    string? TimeZone = null,
+    DateTimeOffset? SendFirstAt = null,
+    IReadOnlyDictionary<string, string>? DelayOverrides = null,
+    IReadOnlyDictionary<string, TaskOverrideCommand>? TaskOverrides = null);

@@ -1,0 +1,59 @@
+using Azure;
+using Sequences.Core.Ports;
+
+namespace Sequences.Storage;
+
+/// <summary>A queue's backlog: approximate depth and the age of the oldest visible message.</summary>
+public sealed record QueueHealth(string Name, int ApproximateDepth, TimeSpan? OldestMessageAge);
+
+/// <summary>What the health endpoint reports.</summary>
+public sealed record StorageHealthReport(
+    bool Reachable,
+    string? Error,
+    IReadOnlyList<QueueHealth> Queues,
+    IReadOnlyList<QueueHealth> PoisonQueues,
+    DateTimeOffset? EarliestTimer,
+    TimeSpan DispatcherLag);
+
+/// <summary>Reads the real figures of storage, queues and the schedule index.</summary>
+public sealed class StorageHealth(StorageClients clients, IScheduleIndex index, TimeProvider time)
+{
+    public async Task<StorageHealthReport> CheckAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            var queues = await Task.WhenAll(StorageInitializer.QueueNames.Select(q => QueueAsync(q, cancellationToken)));
+            var poison = await Task.WhenAll(StorageInitializer.QueueNames.Select(q => QueueAsync($"{q}-poison", cancellationToken)));
+            var earliest = await index.GetEarliestDueAsync(cancellationToken);
+            var now = time.GetUtcNow();
+            // Lag: how long the earliest timer has been due without being moved to the queue.
+            var lag = earliest is { } due && due < now ? now - due : TimeSpan.Zero;
+            return new StorageHealthReport(true, null, queues, poison, earliest, lag);
+        }
+        catch (RequestFailedException e)
+        {
+            return new StorageHealthReport(false, $"{e.Status} {e.ErrorCode}: {e.Message.Split('\n')[0]}", [], [], null, TimeSpan.Zero);
+        }
+        catch (Exception e) when (e is HttpRequestException or TaskCanceledException or AggregateException)
+        {
+            return new StorageHealthReport(false, e.Message, [], [], null, TimeSpan.Zero);
+        }
+    }
+
+    private async Task<QueueHealth> QueueAsync(string name, CancellationToken cancellationToken)
+    {
+        var queue = clients.Queue(name);
+        var properties = await queue.GetPropertiesAsync(cancellationToken);
+        TimeSpan? age = null;
+        if (properties.Value.ApproximateMessagesCount > 0)
+        {
+            var peeked = await queue.PeekMessagesAsync(1, cancellationToken);
+            if (peeked.Value.FirstOrDefault()?.InsertedOn is { } inserted)
+            {
+                age = time.GetUtcNow() - inserted;
+            }
+        }
+
+        return new QueueHealth(queue.Name, properties.Value.ApproximateMessagesCount, age);
+    }
+}

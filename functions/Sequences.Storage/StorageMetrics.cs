@@ -1,0 +1,45 @@
+using System.Collections.Concurrent;
+using Azure.Core;
+using Azure.Core.Pipeline;
+
+namespace Sequences.Storage;
+
+/// <summary>
+/// Counts storage requests (billable transactions) by service and operation, from an Azure SDK
+/// pipeline policy that sees every HTTP request, retries included.
+/// </summary>
+public sealed class StorageMetrics
+{
+    private readonly ConcurrentDictionary<string, long> _counts = new(StringComparer.Ordinal);
+    private long _total;
+
+    public long Total => Interlocked.Read(ref _total);
+
+    public IReadOnlyDictionary<string, long> Snapshot() => new Dictionary<string, long>(_counts, StringComparer.Ordinal);
+
+    public void Reset()
+    {
+        _counts.Clear();
+        Interlocked.Exchange(ref _total, 0);
+    }
+
+    internal void Count(string key)
+    {
+        Interlocked.Increment(ref _total);
+        _counts.AddOrUpdate(key, 1, (_, n) => n + 1);
+    }
+
+    internal HttpPipelinePolicy Policy(string service) => new CountingPolicy(this, service);
+
+    private sealed class CountingPolicy(StorageMetrics metrics, string service) : HttpPipelineSynchronousPolicy
+    {
+        public override void OnSendingRequest(HttpMessage message)
+        {
+            var path = message.Request.Uri.Path;
+            var resource = service == "queue"
+                ? (path.EndsWith("/messages", StringComparison.Ordinal) ? "messages" : path.Contains("/messages/", StringComparison.Ordinal) ? "message" : "queue")
+                : (path.Contains("$batch", StringComparison.Ordinal) ? "batch" : path.Contains('(', StringComparison.Ordinal) ? "entity" : "table");
+            metrics.Count($"{service}.{message.Request.Method.Method}.{resource}");
+        }
+    }
+}

@@ -1,0 +1,288 @@
+using System.Collections.Concurrent;
+using System.Runtime.CompilerServices;
+using Azure;
+using Azure.Data.Tables;
+using Sequences.Core.Errors;
+using Sequences.Core.Model;
+using Sequences.Core.Ports;
+
+namespace Sequences.Storage.Tables;
+
+internal sealed class UserStore(StorageClients clients) : IUserStore
+{
+    private readonly TableClient _table = clients.Table(TableNames.Users);
+
+    public async Task<Versioned<User>?> GetAsync(string userId, CancellationToken cancellationToken) =>
+        await TableOps.GetAsync<UserEntity>(_table, userId, Keys.UserRow, cancellationToken) is { } e
+            ? new Versioned<User>(Mapping.ToUser(e), e.ETag.ToString())
+            : null;
+
+    public Task<string> UpsertAsync(User user, string? etag, CancellationToken cancellationToken) =>
+        TableOps.WriteAsync(_table, Mapping.ToEntity(user), etag, cancellationToken);
+}
+
+/// <summary>
+/// Contacts. One partition per contact holds the profile, the active-enrollment pointer and the
+/// enrollment history, so claiming the pointer and adding history is one atomic batch.
+/// </summary>
+internal sealed class ContactStore(StorageClients clients) : IContactStore
+{
+    private readonly TableClient _table = clients.Table(TableNames.Contacts);
+
+    public async Task<Versioned<Contact>?> GetAsync(string contactId, CancellationToken cancellationToken) =>
+        await TableOps.GetAsync<ContactEntity>(_table, contactId, Keys.ContactRow, cancellationToken) is { } e
+            ? new Versioned<Contact>(Mapping.ToContact(e), e.ETag.ToString())
+            : null;
+
+    public Task<string> UpsertAsync(Contact contact, string? etag, CancellationToken cancellationToken) =>
+        TableOps.WriteAsync(_table, Mapping.ToEntity(contact), etag, cancellationToken);
+
+    public async Task<Versioned<ActiveEnrollmentPointer>?> GetActiveEnrollmentAsync(string contactId, CancellationToken cancellationToken) =>
+        await TableOps.GetAsync<ActivePointerEntity>(_table, contactId, Keys.ActiveRow, cancellationToken) is { } e
+            ? new Versioned<ActiveEnrollmentPointer>(Mapping.ToPointer(e), e.ETag.ToString())
+            : null;
+
+    public async Task<bool> TryClaimActiveEnrollmentAsync(string contactId, ActiveEnrollmentPointer pointer, string? expectedETag, CancellationToken cancellationToken)
+    {
+        var active = new ActivePointerEntity
+        {
+            PartitionKey = contactId,
+            RowKey = Keys.ActiveRow,
+            EnrollmentId = pointer.EnrollmentId,
+            SequenceId = pointer.SequenceId,
+            ClaimedAt = pointer.ClaimedAt,
+        };
+        var history = new ContactHistoryEntity
+        {
+            PartitionKey = contactId,
+            RowKey = Keys.History(pointer.EnrollmentId),
+            EnrollmentId = pointer.EnrollmentId,
+            SequenceId = pointer.SequenceId,
+            EnrolledAt = pointer.ClaimedAt,
+        };
+        TableTransactionAction claim = expectedETag is null
+            ? new(TableTransactionActionType.Add, active)
+            : new(TableTransactionActionType.UpdateReplace, active, new ETag(expectedETag));
+        try
+        {
+            await _table.SubmitTransactionAsync([claim, new TableTransactionAction(TableTransactionActionType.UpsertReplace, history)], cancellationToken);
+            return true;
+        }
+        catch (TableTransactionFailedException e) when (e.Status is 409 or 412 or 404)
+        {
+            return false;
+        }
+    }
+
+    public async Task<IReadOnlyList<ContactEnrollmentRef>> ListEnrollmentsAsync(string contactId, CancellationToken cancellationToken)
+    {
+        var list = new List<ContactEnrollmentRef>();
+        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {contactId} and RowKey ge {Keys.HistoryPrefix} and RowKey lt {Keys.HistoryEnd}");
+        await foreach (var e in _table.QueryAsync<ContactHistoryEntity>(filter, cancellationToken: cancellationToken))
+        {
+            list.Add(new ContactEnrollmentRef(e.EnrollmentId, e.SequenceId, e.EnrolledAt));
+        }
+
+        return list;
+    }
+}
+
+internal sealed class SequenceStore(StorageClients clients) : ISequenceStore
+{
+    private readonly TableClient _table = clients.Table(TableNames.Sequences);
+
+    public async Task<Versioned<Sequence>?> GetAsync(string sequenceId, CancellationToken cancellationToken) =>
+        await TableOps.GetAsync<SequenceEntity>(_table, sequenceId, Keys.SequenceRow, cancellationToken) is { } e
+            ? new Versioned<Sequence>(Mapping.ToSequence(e), e.ETag.ToString())
+            : null;
+
+    public Task<string> InsertAsync(Sequence sequence, CancellationToken cancellationToken) =>
+        TableOps.InsertAsync(_table, Mapping.ToEntity(sequence), cancellationToken);
+
+    public Task<string> ReplaceAsync(Sequence sequence, string etag, CancellationToken cancellationToken) =>
+        TableOps.ReplaceAsync(_table, Mapping.ToEntity(sequence), etag, cancellationToken);
+}
+
+/// <summary>
+/// Enrollments live in their sequence's partition (listing a sequence's enrollments is one
+/// partition scan); a small index maps an enrollment id to its sequence for reads by id alone.
+/// The index never changes, so it is cached in memory.
+/// </summary>
+internal sealed class EnrollmentStore(StorageClients clients) : IEnrollmentStore
+{
+    private readonly TableClient _table = clients.Table(TableNames.Enrollments);
+    private readonly TableClient _index = clients.Table(TableNames.EnrollmentIndex);
+    private readonly ConcurrentDictionary<string, string> _sequenceOf = new(StringComparer.Ordinal);
+
+    public async Task<Versioned<Enrollment>?> GetAsync(string enrollmentId, CancellationToken cancellationToken)
+    {
+        if (!_sequenceOf.TryGetValue(enrollmentId, out var sequenceId))
+        {
+            var index = await TableOps.GetAsync<EnrollmentIndexEntity>(_index, enrollmentId, Keys.IndexRow, cancellationToken);
+            if (index is null)
+            {
+                return null;
+            }
+
+            sequenceId = index.SequenceId;
+            Remember(enrollmentId, sequenceId);
+        }
+
+        return await GetAsync(sequenceId, enrollmentId, cancellationToken);
+    }
+
+    public async Task<Versioned<Enrollment>?> GetAsync(string sequenceId, string enrollmentId, CancellationToken cancellationToken) =>
+        await TableOps.GetAsync<EnrollmentEntity>(_table, sequenceId, enrollmentId, cancellationToken) is { } e
+            ? new Versioned<Enrollment>(Mapping.ToEnrollment(e), e.ETag.ToString())
+            : null;
+
+    public async Task<string> CreateAsync(Enrollment enrollment, CancellationToken cancellationToken)
+    {
+        await TableOps.UpsertAsync(_index, new EnrollmentIndexEntity
+        {
+            PartitionKey = enrollment.Id,
+            RowKey = Keys.IndexRow,
+            SequenceId = enrollment.SequenceId,
+            ContactId = enrollment.ContactId,
+        }, cancellationToken);
+        Remember(enrollment.Id, enrollment.SequenceId);
+        return await TableOps.InsertAsync(_table, Mapping.ToEntity(enrollment), cancellationToken);
+    }
+
+    public Task<string> ReplaceAsync(Enrollment enrollment, string etag, CancellationToken cancellationToken) =>
+        TableOps.ReplaceAsync(_table, Mapping.ToEntity(enrollment), etag, cancellationToken);
+
+    public async IAsyncEnumerable<Enrollment> ListBySequenceAsync(string sequenceId, EnrollmentStatus? status, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var filter = status is { } s
+            ? TableClient.CreateQueryFilter($"PartitionKey eq {sequenceId} and Status eq {s.ToString()}")
+            : TableClient.CreateQueryFilter($"PartitionKey eq {sequenceId}");
+        await foreach (var e in _table.QueryAsync<EnrollmentEntity>(filter, maxPerPage: 1000, cancellationToken: cancellationToken))
+        {
+            yield return Mapping.ToEnrollment(e);
+        }
+    }
+
+    private void Remember(string enrollmentId, string sequenceId)
+    {
+        if (_sequenceOf.Count > 100_000)
+        {
+            _sequenceOf.Clear();
+        }
+
+        _sequenceOf[enrollmentId] = sequenceId;
+    }
+}
+
+/// <summary>Tasks, partitioned by the user who owns them (the task list is one partition query).</summary>
+internal sealed class TaskStore(StorageClients clients) : ITaskStore
+{
+    private readonly TableClient _table = clients.Table(TableNames.Tasks);
+
+    public async Task CreateIfAbsentAsync(TaskItem task, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await _table.AddEntityAsync(Mapping.ToEntity(task), cancellationToken);
+        }
+        catch (RequestFailedException e) when (e.Status == 409)
+        {
+            // Created by an earlier delivery of the same step: that is the point of the derived id.
+        }
+    }
+
+    public async Task<Versioned<TaskItem>?> GetAsync(string userId, string taskId, CancellationToken cancellationToken) =>
+        await TableOps.GetAsync<TaskEntity>(_table, userId, taskId, cancellationToken) is { } e
+            ? new Versioned<TaskItem>(Mapping.ToTask(e), e.ETag.ToString())
+            : null;
+
+    public Task<string> ReplaceAsync(TaskItem task, string etag, CancellationToken cancellationToken) =>
+        TableOps.ReplaceAsync(_table, Mapping.ToEntity(task), etag, cancellationToken);
+
+    public async IAsyncEnumerable<TaskItem> ListAsync(string userId, TaskState? state, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var filter = state is { } s
+            ? TableClient.CreateQueryFilter($"PartitionKey eq {userId} and Status eq {s.ToString()}")
+            : TableClient.CreateQueryFilter($"PartitionKey eq {userId}");
+        await foreach (var e in _table.QueryAsync<TaskEntity>(filter, cancellationToken: cancellationToken))
+        {
+            yield return Mapping.ToTask(e);
+        }
+    }
+}
+
+/// <summary>Secrets and leases shared by every process on this storage.</summary>
+internal sealed class SystemStore(StorageClients clients, TimeProvider time) : ISecretStore, ILeaseStore
+{
+    private readonly TableClient _table = clients.Table(TableNames.System);
+    private readonly ConcurrentDictionary<string, (string ETag, DateTimeOffset ExpiresAt)> _held = new(StringComparer.Ordinal);
+
+    public async Task<byte[]> GetOrCreateAsync(string name, CancellationToken cancellationToken)
+    {
+        for (var attempt = 0; attempt < 3; attempt++)
+        {
+            if (await TableOps.GetAsync<SecretEntity>(_table, "secret", name, cancellationToken) is { } existing)
+            {
+                return Convert.FromBase64String(existing.Value);
+            }
+
+            try
+            {
+                var value = System.Security.Cryptography.RandomNumberGenerator.GetBytes(32);
+                await TableOps.InsertAsync(_table, new SecretEntity { PartitionKey = "secret", RowKey = name, Value = Convert.ToBase64String(value) }, cancellationToken);
+                return value;
+            }
+            catch (ConcurrencyException)
+            {
+                // Another process created it first; read theirs.
+            }
+        }
+
+        throw new InvalidOperationException($"Could not read or create secret '{name}'.");
+    }
+
+    /// <summary>
+    /// Takes or renews a lease. While this process holds a lease with more than half its time
+    /// left, it renews nothing: an idle dispatcher pass then costs no lease transaction.
+    /// </summary>
+    public async Task<bool> TryAcquireAsync(string name, string owner, TimeSpan duration, CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
+        var key = $"{name}|{owner}";
+        if (_held.TryGetValue(key, out var held) && held.ExpiresAt - now > duration / 2)
+        {
+            return true;
+        }
+
+        var entity = new LeaseEntity { PartitionKey = "lease", RowKey = name, Owner = owner, ExpiresAt = now + duration };
+        try
+        {
+            string etag;
+            if (held.ETag is { Length: > 0 } && held.ExpiresAt > now)
+            {
+                etag = await TableOps.ReplaceAsync(_table, entity, held.ETag, cancellationToken);
+            }
+            else
+            {
+                var current = await TableOps.GetAsync<LeaseEntity>(_table, "lease", name, cancellationToken);
+                if (current is not null && current.Owner != owner && current.ExpiresAt > now)
+                {
+                    _held.TryRemove(key, out _);
+                    return false;
+                }
+
+                etag = current is null
+                    ? await TableOps.InsertAsync(_table, entity, cancellationToken)
+                    : await TableOps.ReplaceAsync(_table, entity, current.ETag.ToString(), cancellationToken);
+            }
+
+            _held[key] = (etag, entity.ExpiresAt);
+            return true;
+        }
+        catch (ConcurrencyException)
+        {
+            _held.TryRemove(key, out _);
+            return false;
+        }
+    }
+}

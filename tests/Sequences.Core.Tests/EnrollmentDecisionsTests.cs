@@ -1,0 +1,290 @@
+using Sequences.Core.Decisions;
+using Sequences.Core.Email;
+using Sequences.Core.Engine;
+using Sequences.Core.Model;
+using static Sequences.Core.Tests.Fixtures;
+
+namespace Sequences.Core.Tests;
+
+public class EnrollmentDecisionsTests
+{
+    private static readonly Sequence ThreeEmails = Sequence(Mail(), Mail("PT1S", subject: null), Mail("P2D", subject: null));
+
+    private static StepDecision Due(Enrollment e, WorkMessage m, DateTimeOffset now, StepPolicy? policy = null, Sequence? sequence = null, Contact? contact = null, User? sender = null) =>
+        EnrollmentDecisions.OnStepDue(e, sequence ?? ThreeEmails, contact ?? Contact(), sender ?? Sender(), m, now, policy ?? Smtp);
+
+    [Fact]
+    public void A_due_email_step_is_claimed_with_a_lease_and_a_new_revision()
+    {
+        var decision = Assert.IsType<StepDecision.SendEmail>(Due(Waiting(), Message(), Monday9));
+        Assert.Equal(StepPhase.Executing, decision.Claimed.Phase);
+        Assert.Equal(1, decision.Claimed.ClaimRevision);
+        Assert.Equal(2, decision.Claimed.Revision);
+        Assert.Equal(Monday9.AddMinutes(2), decision.Claimed.LeaseUntil);
+        Assert.False(decision.ResendAfterDoubt);
+    }
+
+    [Fact]
+    public void A_message_for_an_older_revision_is_ignored()
+    {
+        var decision = Due(Waiting(revision: 3), Message(revision: 2), Monday9);
+        Assert.IsType<StepDecision.Ignore>(decision);
+    }
+
+    [Fact]
+    public void A_message_for_another_step_is_ignored()
+    {
+        Assert.IsType<StepDecision.Ignore>(Due(Waiting(step: 2), Message(step: 1), Monday9));
+    }
+
+    [Fact]
+    public void A_message_for_an_ended_enrollment_is_ignored()
+    {
+        var ended = Waiting() with { Status = EnrollmentStatus.Unenrolled, Phase = StepPhase.Ended, EndReason = EndReasons.Manual };
+        Assert.IsType<StepDecision.Ignore>(Due(ended, Message(), Monday9));
+    }
+
+    [Fact]
+    public void A_message_for_a_paused_enrollment_is_ignored()
+    {
+        Assert.IsType<StepDecision.Ignore>(Due(Waiting() with { Status = EnrollmentStatus.Paused }, Message(), Monday9));
+    }
+
+    [Fact]
+    public void A_message_that_arrives_early_is_deferred_to_the_due_time()
+    {
+        var due = Monday9.AddMinutes(5);
+        var defer = Assert.IsType<StepDecision.Defer>(Due(Waiting(due: due), Message(due: due), Monday9));
+        Assert.Equal(due, defer.Until);
+    }
+
+    [Fact]
+    public void A_message_a_little_early_within_tolerance_runs()
+    {
+        var due = Monday9.AddMilliseconds(100);
+        Assert.IsType<StepDecision.SendEmail>(Due(Waiting(due: due), Message(due: due), Monday9));
+    }
+
+    [Fact]
+    public void A_message_ahead_of_its_state_write_waits_briefly_for_it()
+    {
+        var defer = Assert.IsType<StepDecision.Defer>(Due(Waiting(revision: 1), Message(revision: 2), Monday9.AddSeconds(1)));
+        Assert.Equal(Monday9.AddSeconds(2), defer.Until);
+    }
+
+    [Fact]
+    public void A_message_whose_state_write_never_landed_is_dropped_after_the_grace()
+    {
+        Assert.IsType<StepDecision.Ignore>(Due(Waiting(revision: 1), Message(revision: 2), Monday9.AddMinutes(5)));
+    }
+
+    [Fact]
+    public void A_message_for_an_enrollment_not_written_yet_waits_then_gives_up()
+    {
+        Assert.IsType<StepDecision.Defer>(EnrollmentDecisions.Guard(null, Message(), Monday9.AddSeconds(2)));
+        Assert.IsType<StepDecision.Ignore>(EnrollmentDecisions.Guard(null, Message(), Monday9.AddMinutes(2)));
+    }
+
+    [Fact]
+    public void A_second_copy_of_a_claimed_step_waits_for_the_lease()
+    {
+        var claimed = Assert.IsType<StepDecision.SendEmail>(Due(Waiting(), Message(), Monday9)).Claimed;
+        var defer = Assert.IsType<StepDecision.Defer>(Due(claimed, Message(), Monday9.AddSeconds(10)));
+        Assert.Equal(claimed.LeaseUntil, defer.Until);
+    }
+
+    [Fact]
+    public void After_a_crash_mid_send_an_smtp_step_is_recorded_as_unknown_and_not_resent()
+    {
+        var claimed = Assert.IsType<StepDecision.SendEmail>(Due(Waiting(), Message(), Monday9)).Claimed;
+        var apply = Assert.IsType<StepDecision.Apply>(Due(claimed, Message(), Monday9.AddMinutes(3), Smtp));
+        var state = apply.Transition.State;
+        Assert.Equal(EventTypes.EmailOutcomeUnknown, state.Events[^1].Type);
+        Assert.Equal(2, state.CurrentStep);
+        Assert.Equal(StepPhase.Waiting, state.Phase);
+        Assert.NotNull(apply.Transition.Timer);
+    }
+
+    [Fact]
+    public void After_a_crash_mid_send_a_deduplicating_transport_resends_the_same_step()
+    {
+        var claimed = Assert.IsType<StepDecision.SendEmail>(Due(Waiting(), Message(), Monday9)).Claimed;
+        var resend = Assert.IsType<StepDecision.SendEmail>(Due(claimed, Message(), Monday9.AddMinutes(3), Pickup));
+        Assert.True(resend.ResendAfterDoubt);
+        Assert.Equal(1, resend.StepNumber);
+        Assert.Equal(Monday9.AddMinutes(5), resend.Claimed.LeaseUntil);
+    }
+
+    [Fact]
+    public void A_sent_email_starts_the_thread_and_schedules_the_next_step_from_the_send_time()
+    {
+        var claimed = Assert.IsType<StepDecision.SendEmail>(Due(Waiting(), Message(), Monday9)).Claimed;
+        var sentAt = Monday9.AddSeconds(3);
+        var t = EnrollmentDecisions.OnEmailSent(claimed, ThreeEmails, SomeEmail("<m1@acme.test>", "Hello Ann"), sentAt);
+        Assert.Equal("<m1@acme.test>", t.State.ThreadMessageId);
+        Assert.Equal("Hello Ann", t.State.ThreadSubject);
+        Assert.Equal(2, t.State.CurrentStep);
+        Assert.Equal(sentAt.AddSeconds(1), t.State.DueAt);
+        Assert.Equal(new ScheduledStep(2, t.State.Revision, sentAt.AddSeconds(1)), t.Timer);
+        Assert.Equal(EventTypes.EmailSent, t.State.Events[^1].Type);
+        Assert.Equal("<m1@acme.test>", t.State.Events[^1].MessageId);
+    }
+
+    [Fact]
+    public void The_last_sent_email_finishes_the_enrollment()
+    {
+        var atLast = Waiting(step: 3);
+        var claimed = Assert.IsType<StepDecision.SendEmail>(Due(atLast, Message(step: 3), Monday9)).Claimed;
+        var t = EnrollmentDecisions.OnEmailSent(claimed, ThreeEmails, SomeEmail("<m3@acme.test>", "Re: Hello"), Monday9);
+        Assert.Equal(EnrollmentStatus.Finished, t.State.Status);
+        Assert.Equal(EndReasons.Finished, t.State.EndReason);
+        Assert.Null(t.Timer);
+        Assert.Null(t.State.NextActionAt);
+    }
+
+    [Fact]
+    public void A_step_past_the_end_of_a_shortened_sequence_finishes()
+    {
+        var apply = Assert.IsType<StepDecision.Apply>(Due(Waiting(step: 4), Message(step: 4), Monday9));
+        Assert.Equal(EnrollmentStatus.Finished, apply.Transition.State.Status);
+    }
+
+    [Fact]
+    public void A_task_step_creates_its_task_and_waits_for_completion()
+    {
+        var seq = Sequence(Task(StepType.Call, "PT0S"), Mail());
+        var create = Assert.IsType<StepDecision.CreateTask>(Due(Waiting(), Message(), Monday9, sequence: seq));
+        Assert.Equal("e1-1", create.Task.Id);
+        Assert.Equal("u1", create.Task.UserId);
+        Assert.Equal(TaskState.Open, create.Task.Status);
+        Assert.Equal(StepPhase.AwaitingTask, create.Transition.State.Phase);
+        Assert.Null(create.Transition.Timer);
+        Assert.Null(create.Transition.State.NextActionAt);
+    }
+
+    [Fact]
+    public void A_continue_without_completing_task_moves_on_at_once()
+    {
+        var seq = Sequence(Task(StepType.Task, "PT0S", continueWithout: true), Mail("PT1S"));
+        var create = Assert.IsType<StepDecision.CreateTask>(Due(Waiting(), Message(), Monday9, sequence: seq));
+        Assert.Equal(2, create.Transition.State.CurrentStep);
+        Assert.Equal(Monday9.AddSeconds(1), create.Transition.Timer!.DueAt);
+    }
+
+    [Fact]
+    public void A_task_override_can_turn_on_continue_without_completing()
+    {
+        var seq = Sequence(Task(StepType.Call, "PT0S"), Mail());
+        var e = Waiting() with { TaskOverrides = new Dictionary<int, TaskOverride> { [1] = new("Ring Ann", true) } };
+        var create = Assert.IsType<StepDecision.CreateTask>(Due(e, Message(), Monday9, sequence: seq));
+        Assert.Equal("Ring Ann", create.Task.Title);
+        Assert.Equal(2, create.Transition.State.CurrentStep);
+    }
+
+    [Fact]
+    public void Completing_the_awaited_task_schedules_the_next_step_from_completion()
+    {
+        var seq = Sequence(Task(StepType.Call, "PT0S"), Mail("P1D"));
+        var awaiting = Assert.IsType<StepDecision.CreateTask>(Due(Waiting(), Message(), Monday9, sequence: seq)).Transition.State;
+        var completedAt = Monday9.AddHours(5);
+        var t = EnrollmentDecisions.OnTaskCompleted(awaiting, seq, 1, completedAt)!;
+        Assert.Equal(2, t.State.CurrentStep);
+        Assert.Equal(completedAt.AddDays(1), t.State.DueAt);
+        Assert.Equal(EventTypes.TaskCompleted, t.State.Events[^1].Type);
+    }
+
+    [Fact]
+    public void Completing_a_task_the_enrollment_no_longer_waits_for_changes_nothing()
+    {
+        var seq = Sequence(Task(StepType.Call, "PT0S"), Mail());
+        Assert.Null(EnrollmentDecisions.OnTaskCompleted(Waiting(step: 2), seq, 1, Monday9));
+    }
+
+    [Theory]
+    [InlineData(true, false, EndReasons.Unsubscribed)]
+    [InlineData(false, true, EndReasons.Bounced)]
+    public void A_suppressed_contact_ends_the_enrollment_instead_of_sending(bool unsubscribed, bool bounced, string reason)
+    {
+        var apply = Assert.IsType<StepDecision.Apply>(Due(Waiting(), Message(), Monday9, contact: Contact(unsubscribed: unsubscribed, bounced: bounced)));
+        Assert.Equal(reason, apply.Transition.State.EndReason);
+        Assert.Equal(EnrollmentStatus.Unenrolled, apply.Transition.State.Status);
+    }
+
+    [Fact]
+    public void An_inactive_sender_ends_the_enrollment()
+    {
+        var apply = Assert.IsType<StepDecision.Apply>(Due(Waiting(), Message(), Monday9, sender: Sender(active: false)));
+        Assert.Equal(EndReasons.SenderDeactivated, apply.Transition.State.EndReason);
+    }
+
+    [Fact]
+    public void A_send_that_certainly_failed_releases_the_claim_and_retries_with_backoff()
+    {
+        var claimed = Assert.IsType<StepDecision.SendEmail>(Due(Waiting(), Message(), Monday9)).Claimed;
+        var t = EnrollmentDecisions.OnSendFailed(claimed, SendFailureKind.NotSent, "connection refused", null, Monday9)!;
+        Assert.Equal(StepPhase.Waiting, t.State.Phase);
+        Assert.Equal(1, t.State.CurrentStep);
+        Assert.Equal(Monday9.AddMinutes(1), t.Timer!.DueAt);
+        var again = EnrollmentDecisions.OnSendFailed(t.State with { Phase = StepPhase.Executing }, SendFailureKind.NotSent, "refused", null, Monday9)!;
+        Assert.Equal(Monday9.AddMinutes(2), again.Timer!.DueAt);
+    }
+
+    [Fact]
+    public void A_refused_recipient_ends_the_enrollment_as_bounced_and_suppresses_the_contact()
+    {
+        var claimed = Assert.IsType<StepDecision.SendEmail>(Due(Waiting(), Message(), Monday9)).Claimed;
+        var t = EnrollmentDecisions.OnSendFailed(claimed, SendFailureKind.RecipientRejected, "550 5.1.1 no such user", null, Monday9)!;
+        Assert.Equal(EndReasons.Bounced, t.State.EndReason);
+        Assert.True(t.MarksContactBounced);
+    }
+
+    [Fact]
+    public void A_send_in_doubt_keeps_the_claim()
+    {
+        var claimed = Assert.IsType<StepDecision.SendEmail>(Due(Waiting(), Message(), Monday9)).Claimed;
+        Assert.Null(EnrollmentDecisions.OnSendFailed(claimed, SendFailureKind.Unknown, "connection reset", null, Monday9));
+    }
+
+    [Fact]
+    public void Unenrolling_during_a_send_waits_for_the_lease()
+    {
+        var claimed = Assert.IsType<StepDecision.SendEmail>(Due(Waiting(), Message(), Monday9)).Claimed;
+        var wait = Assert.IsType<EndDecision.WaitForStep>(EnrollmentDecisions.OnEnd(claimed, EndReasons.Manual, Monday9.AddSeconds(1)));
+        Assert.Equal(claimed.LeaseUntil, wait.Until);
+    }
+
+    [Fact]
+    public void Unenrolling_ends_with_the_reason_and_a_second_time_is_a_no_op()
+    {
+        var apply = Assert.IsType<EndDecision.Apply>(EnrollmentDecisions.OnEnd(Waiting(), EndReasons.Manual, Monday9));
+        Assert.Equal(EnrollmentStatus.Unenrolled, apply.Transition.State.Status);
+        Assert.Equal(EndReasons.Manual, apply.Transition.State.EndReason);
+        Assert.Equal(Monday9, apply.Transition.State.EndedAt);
+        Assert.IsType<EndDecision.AlreadyEnded>(EnrollmentDecisions.OnEnd(apply.Transition.State, EndReasons.Manual, Monday9));
+    }
+
+    [Fact]
+    public void Unenrolling_while_a_task_waits_cancels_the_task()
+    {
+        var seq = Sequence(Task(StepType.Call, "PT0S"));
+        var awaiting = Assert.IsType<StepDecision.CreateTask>(Due(Waiting(), Message(), Monday9, sequence: seq)).Transition.State;
+        var apply = Assert.IsType<EndDecision.Apply>(EnrollmentDecisions.OnEnd(awaiting, EndReasons.Manual, Monday9));
+        Assert.Equal("e1-1", apply.Transition.CancelTaskId);
+    }
+
+    [Fact]
+    public void Resuming_applies_the_remaining_part_of_the_delay()
+    {
+        var due = Monday9.AddHours(10);
+        var pause = Assert.IsType<EndDecision.Apply>(EnrollmentDecisions.OnPause(Waiting(due: due), Monday9.AddHours(4))).Transition.State;
+        Assert.Equal(EnrollmentStatus.Paused, pause.Status);
+        var resumedAt = Monday9.AddDays(2);
+        var t = EnrollmentDecisions.OnResume(pause, ThreeEmails, resumedAt)!;
+        Assert.Equal(EnrollmentStatus.Active, t.State.Status);
+        Assert.Equal(resumedAt.AddHours(6), t.State.DueAt);
+        Assert.Equal(t.State.Revision, t.Timer!.Revision);
+    }
+
+    private static OutgoingEmail SomeEmail(string messageId, string subject) =>
+        new("k", messageId, new EmailAddress("rep@acme.test"), new EmailAddress("ann@buyer.test"), subject, "<p>x</p>", "x", null, [], "http://x/u", Monday9);
+}

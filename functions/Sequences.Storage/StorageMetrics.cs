@@ -10,8 +10,23 @@ namespace Sequences.Storage;
 /// </summary>
 public sealed class StorageMetrics
 {
+    private static readonly AsyncLocal<string?> CurrentActivity = new();
     private readonly ConcurrentDictionary<string, long> _counts = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, long> _byActivity = new(StringComparer.Ordinal);
     private long _total;
+
+    /// <summary>
+    /// Attributes the storage requests made by the calling flow (and what it awaits) to
+    /// <paramref name="activity"/> — "api", "step", "dispatcher" — until the scope is disposed.
+    /// </summary>
+    public static IDisposable Activity(string activity)
+    {
+        var previous = CurrentActivity.Value;
+        CurrentActivity.Value = activity;
+        return new Restore(previous);
+    }
+
+    public IReadOnlyDictionary<string, long> ByActivity() => new Dictionary<string, long>(_byActivity, StringComparer.Ordinal);
 
     public long Total => Interlocked.Read(ref _total);
 
@@ -20,6 +35,7 @@ public sealed class StorageMetrics
     public void Reset()
     {
         _counts.Clear();
+        _byActivity.Clear();
         Interlocked.Exchange(ref _total, 0);
     }
 
@@ -27,6 +43,12 @@ public sealed class StorageMetrics
     {
         Interlocked.Increment(ref _total);
         _counts.AddOrUpdate(key, 1, (_, n) => n + 1);
+        _byActivity.AddOrUpdate(CurrentActivity.Value ?? "other", 1, (_, n) => n + 1);
+    }
+
+    private sealed class Restore(string? previous) : IDisposable
+    {
+        public void Dispose() => CurrentActivity.Value = previous;
     }
 
     internal HttpPipelinePolicy Policy(string service) => new CountingPolicy(this, service);

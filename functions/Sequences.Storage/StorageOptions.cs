@@ -40,10 +40,9 @@ internal static class TableNames
     public const string Contacts = "Contacts";
     public const string Sequences = "Sequences";
     public const string Enrollments = "Enrollments";
-    public const string EnrollmentIndex = "EnrollmentIndex";
     public const string Tasks = "Tasks";
     public const string Schedule = "Schedule";
     public const string System = "System";
 
-    public static readonly string[] All = [Users, Contacts, Sequences, Enrollments, EnrollmentIndex, Tasks, Schedule, System];
+    public static readonly string[] All = [Users, Contacts, Sequences, Enrollments, Tasks, Schedule, System];
 }

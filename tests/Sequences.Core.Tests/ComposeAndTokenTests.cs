@@ -131,3 +131,29 @@ public class ComposeAndTokenTests
         Assert.False(TaskItem.TryParseId("x-0", out _, out _));
     }
 }
+
+public class IdTests
+{
+    [Fact]
+    public void Ids_are_26_base32_digits_and_sort_by_creation_time()
+    {
+        var ids = Enumerable.Range(0, 50).Select(_ => Engine.Ids.FromGuid(Guid.CreateVersion7())).ToList();
+        Assert.All(ids, id => Assert.Matches("^[0-9a-hjkmnp-tv-z]{26}$", id));
+        Assert.Equal(50, ids.Distinct().Count());
+        Assert.Equal(ids.Order(StringComparer.Ordinal), ids.OrderBy(id => id, StringComparer.Ordinal));
+        var first = Engine.Ids.FromGuid(new Guid("00000000-0000-7000-8000-000000000000"));
+        var later = Engine.Ids.FromGuid(new Guid("00000001-0000-7000-8000-000000000000"));
+        Assert.True(string.CompareOrdinal(first, later) < 0);
+    }
+
+    [Fact]
+    public void An_enrollment_id_names_its_sequence()
+    {
+        var id = Engine.Ids.Enrollment("seqid", "own");
+        Assert.True(Engine.Ids.TrySequenceOf(id, out var seq));
+        Assert.Equal("seqid", seq);
+        Assert.False(Engine.Ids.TrySequenceOf("nodash", out _));
+        Assert.False(Engine.Ids.TrySequenceOf("trailing-", out _));
+        Assert.False(Engine.Ids.TrySequenceOf(null, out _));
+    }
+}

@@ -61,7 +61,7 @@ public class EnrollmentDecisionsTests
     [Fact]
     public void A_message_a_little_early_within_tolerance_runs()
     {
-        var due = Monday9.AddMilliseconds(100);
+        var due = Monday9.AddMilliseconds(30);
         Assert.IsType<StepDecision.SendEmail>(Due(Waiting(due: due), Message(due: due), Monday9));
     }
 

@@ -57,7 +57,7 @@ public abstract record EndDecision
 public sealed record StepPolicy(TimeSpan Lease, bool TransportDeduplicatesResends)
 {
     /// <summary>A message may arrive this much before its due time (clock skew between machines).</summary>
-    public static readonly TimeSpan EarlyTolerance = TimeSpan.FromMilliseconds(250);
+    public static readonly TimeSpan EarlyTolerance = TimeSpan.FromMilliseconds(50);
 
     /// <summary>How long a message scheduled for a not-yet-written revision waits for that write to land.</summary>
     public static readonly TimeSpan InFlightWriteGrace = TimeSpan.FromSeconds(30);

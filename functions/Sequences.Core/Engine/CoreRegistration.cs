@@ -16,6 +16,8 @@ public static class CoreRegistration
         services.AddSingleton<Microsoft.Extensions.Options.IValidateOptions<SequencesOptions>, SequencesOptionsValidator>();
         services.AddSingleton<Microsoft.Extensions.Options.IValidateOptions<SchedulingOptions>, SchedulingOptionsValidator>();
         services.AddSingleton<SigningKeys>();
+        services.AddSingleton<EnrollmentCache>();
+        services.AddSingleton<ReferenceCache>();
         services.AddSingleton<TransitionWriter>();
         services.AddSingleton<StepRunner>();
         services.AddSingleton<EnrollmentService>();
@@ -28,8 +30,8 @@ public static class CoreRegistration
     }
 }
 
-/// <summary>Time-ordered ids (UUIDv7, 32 hex digits): sortable, unique across processes.</summary>
+/// <summary>Time-ordered ids (a UUIDv7 as 26 base32 digits, see <see cref="Ids"/>): sortable, unique across processes.</summary>
 public sealed class GuidIdGenerator : IIdGenerator
 {
-    public string NewId() => Guid.CreateVersion7().ToString("N");
+    public string NewId() => Ids.FromGuid(Guid.CreateVersion7());
 }

@@ -10,6 +10,7 @@ public sealed class DirectoryService(
     IUserStore users,
     IContactStore contacts,
     ISequenceStore sequences,
+    ReferenceCache references,
     IIdGenerator ids,
     TimeProvider time)
 {
@@ -30,6 +31,7 @@ public sealed class DirectoryService(
             try
             {
                 await users.UpsertAsync(built.Value!, existing?.ETag, cancellationToken);
+                references.Invalidate(built.Value!);
                 return built;
             }
             catch (ConcurrencyException) when (attempt < 5)
@@ -56,6 +58,7 @@ public sealed class DirectoryService(
             {
                 // Conditional on what we read, so a concurrent bounce/unsubscribe flag is never overwritten.
                 await contacts.UpsertAsync(built.Value!, existing?.ETag, cancellationToken);
+                references.Invalidate(built.Value!);
                 return built;
             }
             catch (ConcurrencyException) when (attempt < 5)
@@ -108,6 +111,7 @@ public sealed class DirectoryService(
             try
             {
                 await sequences.ReplaceAsync(built.Value!, existing.ETag, cancellationToken);
+                references.Invalidate(built.Value!);
                 return built;
             }
             catch (ConcurrencyException) when (attempt < 5)

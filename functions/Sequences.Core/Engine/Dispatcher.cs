@@ -39,12 +39,12 @@ public sealed class Dispatcher(
                 break;
             }
 
-            await Parallel.ForEachAsync(due, new ParallelOptions { MaxDegreeOfParallelism = 16, CancellationToken = cancellationToken },
-                async (entry, ct) =>
-                {
-                    var delay = entry.DueAt - time.GetUtcNow();
-                    await queue.EnqueueAsync(entry.Message, delay > TimeSpan.Zero ? delay : TimeSpan.Zero, ct);
-                });
+            // Timers due in the same second travel together: one queue message per batch.
+            var batches = due
+                .GroupBy(e => (long)Math.Ceiling(Math.Max(0, (e.DueAt - now).TotalSeconds)))
+                .SelectMany(g => g.Chunk(WorkEnvelope.MaxBatch).Select(chunk => (Seconds: g.Key, Messages: chunk.Select(e => e.Message).ToList())));
+            await Parallel.ForEachAsync(batches, new ParallelOptions { MaxDegreeOfParallelism = 16, CancellationToken = cancellationToken },
+                async (batch, ct) => await queue.EnqueueBatchAsync(batch.Messages, TimeSpan.FromSeconds(batch.Seconds), ct));
             await index.RemoveAsync(due, cancellationToken);
             moved += due.Count;
             if (due.Count < o.PageSize)

@@ -11,11 +11,12 @@ namespace Sequences.Core.Engine;
 /// <summary>Enrolls, reads and ends enrollments.</summary>
 public sealed class EnrollmentService(
     IEnrollmentStore enrollments,
-    ISequenceStore sequences,
+    ReferenceCache references,
     IContactStore contacts,
     IUserStore users,
     IWorkScheduler scheduler,
     TransitionWriter writer,
+    EnrollmentCache cache,
     IIdGenerator ids,
     IOptions<SequencesOptions> options,
     TimeProvider time,
@@ -33,10 +34,10 @@ public sealed class EnrollmentService(
         }
 
         var c = command!;
-        var sequenceTask = sequences.GetAsync(sequenceId, cancellationToken);
+        // The contact and the sender are read fresh: suppression and deactivation must hold at once.
+        var sequenceTask = references.SequenceAsync(sequenceId, cancellationToken);
         var contactTask = contacts.GetAsync(c.ContactId!, cancellationToken);
         var senderTask = users.GetAsync(c.SenderUserId!, cancellationToken);
-        var activeTask = contacts.GetActiveEnrollmentAsync(c.ContactId!, cancellationToken);
 
         if (await sequenceTask is not { } sequence)
         {
@@ -53,28 +54,41 @@ public sealed class EnrollmentService(
             return new DomainError(ErrorKind.NotFound, ErrorCodes.SenderNotFound, "Sender not found", $"There is no user with id '{c.SenderUserId}'.");
         }
 
-        var active = await activeTask;
-        var (activeSequenceId, activeSequenceName) = await ActiveSequenceAsync(c.ContactId!, active, now, cancellationToken);
-
-        var decided = EnrollmentRules.Enroll(ids.NewId(), c, sequence.Value, contact.Value, sender.Value, activeSequenceId, activeSequenceName, now);
+        var decided = EnrollmentRules.Enroll(Ids.Enrollment(sequence.Id, ids.NewId()), c, sequence, contact.Value, sender.Value, null, null, now);
         if (decided.Error is { } refused)
         {
             return refused;
         }
 
         var (enrollment, first) = decided.Value!;
+        references.Prime(contact.Value);
+        references.Prime(sender.Value);
         var pointer = new ActiveEnrollmentPointer(enrollment.Id, enrollment.SequenceId, now);
-        if (!await contacts.TryClaimActiveEnrollmentAsync(contact.Value.Id, pointer, active?.ETag, cancellationToken))
+
+        // One active sequence per contact, atomically: insert the contact's active pointer. Most
+        // contacts have none yet, so try that first; otherwise replace it only if it points to an
+        // enrollment that has ended, and only if nobody replaced it meanwhile (its ETag).
+        if (!await contacts.TryClaimActiveEnrollmentAsync(contact.Value.Id, pointer, null, cancellationToken))
         {
-            // Another request enrolled the contact between our read and our write.
-            var winner = await contacts.GetActiveEnrollmentAsync(contact.Value.Id, cancellationToken);
-            var winnerName = winner is null ? null : (await sequences.GetAsync(winner.Value.SequenceId, cancellationToken))?.Value.Name;
-            return EnrollmentRules.AlreadyEnrolled(contact.Value.Id, winner?.Value.SequenceId ?? "unknown", winnerName);
+            var active = await contacts.GetActiveEnrollmentAsync(c.ContactId!, cancellationToken);
+            var (activeSequenceId, activeSequenceName) = await ActiveSequenceAsync(c.ContactId!, active, now, cancellationToken);
+            if (activeSequenceId is not null)
+            {
+                return EnrollmentRules.AlreadyEnrolled(contact.Value.Id, activeSequenceId, activeSequenceName);
+            }
+
+            if (active is null || !await contacts.TryClaimActiveEnrollmentAsync(contact.Value.Id, pointer, active.ETag, cancellationToken))
+            {
+                // Another request enrolled the contact between our read and our write.
+                var winner = await contacts.GetActiveEnrollmentAsync(contact.Value.Id, cancellationToken);
+                var winnerName = winner is null ? null : (await references.SequenceAsync(winner.Value.SequenceId, cancellationToken))?.Name;
+                return EnrollmentRules.AlreadyEnrolled(contact.Value.Id, winner?.Value.SequenceId ?? "unknown", winnerName);
+            }
         }
 
         // Timer before record (see Transition): a message that finds no record yet waits for it.
         await scheduler.ScheduleAsync(WorkMessage.ForStep(enrollment.SequenceId, enrollment.Id, first.Step, first.Revision, first.DueAt), first.DueAt, cancellationToken);
-        await enrollments.CreateAsync(enrollment, cancellationToken);
+        cache.Remember(enrollment, await enrollments.CreateAsync(enrollment, cancellationToken));
         logger.Enrolled(contact.Value.Id, enrollment.Id, enrollment.SequenceId, first.DueAt);
         return enrollment;
     }
@@ -95,7 +109,7 @@ public sealed class EnrollmentService(
             if (now - p.ClaimedAt < PointerGrace)
             {
                 // Being created right now by another request.
-                return (p.SequenceId, (await sequences.GetAsync(p.SequenceId, cancellationToken))?.Value.Name);
+                return (p.SequenceId, (await references.SequenceAsync(p.SequenceId, cancellationToken))?.Name);
             }
 
             logger.StalePointer(contactId, p.EnrollmentId);
@@ -107,7 +121,7 @@ public sealed class EnrollmentService(
             return (null, null);
         }
 
-        return (p.SequenceId, (await sequences.GetAsync(p.SequenceId, cancellationToken))?.Value.Name);
+        return (p.SequenceId, (await references.SequenceAsync(p.SequenceId, cancellationToken))?.Name);
     }
 
     public async Task<Enrollment?> GetAsync(string enrollmentId, CancellationToken cancellationToken) =>
@@ -133,8 +147,8 @@ public sealed class EnrollmentService(
                 return DomainError.NotFound(ErrorCodes.EnrollmentNotFound, "Enrollment", enrollmentId);
             }
 
-            var sequence = await sequences.GetAsync(current.Value.SequenceId, cancellationToken);
-            var transition = EnrollmentDecisions.OnResume(current.Value, sequence?.Value, time.GetUtcNow());
+            var sequence = await references.SequenceAsync(current.Value.SequenceId, cancellationToken);
+            var transition = EnrollmentDecisions.OnResume(current.Value, sequence, time.GetUtcNow());
             if (transition is null)
             {
                 return current.Value;

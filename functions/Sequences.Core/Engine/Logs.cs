@@ -23,7 +23,7 @@ internal static partial class Logs
     [LoggerMessage(1006, LogLevel.Information, "Task {TaskId} created for enrollment {EnrollmentId} (sequence {SequenceId}, step {Step})")]
     public static partial void TaskCreated(this ILogger logger, string taskId, string enrollmentId, string sequenceId, int step);
 
-    [LoggerMessage(1007, LogLevel.Information, "Enrollment {EnrollmentId} (sequence {SequenceId}) is now {Status} at step {Step}")]
+    [LoggerMessage(1007, LogLevel.Debug, "Enrollment {EnrollmentId} (sequence {SequenceId}) is now {Status} at step {Step}")]
     public static partial void Transitioned(this ILogger logger, string enrollmentId, string sequenceId, string status, int step);
 
     [LoggerMessage(1008, LogLevel.Warning, "Email for enrollment {EnrollmentId} (sequence {SequenceId}, step {Step}) was sent but another worker took the step over; recorded on the current state")]

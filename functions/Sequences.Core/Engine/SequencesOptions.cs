@@ -16,6 +16,12 @@ public sealed class SequencesOptions
     /// <summary>How long an unenroll waits for an email that is leaving right now.</summary>
     public TimeSpan EndWaitLimit { get; set; } = TimeSpan.FromMinutes(2);
 
+    /// <summary>
+    /// How long a process reuses a sequence, sender or contact it read while running steps.
+    /// Edits through another process take up to this long to reach sends. 0 turns caching off.
+    /// </summary>
+    public TimeSpan ReferenceCacheTtl { get; set; } = TimeSpan.FromSeconds(15);
+
     /// <summary>Key for unsubscribe-link signatures (base64, ≥ 16 bytes). When unset, one is created in storage and shared.</summary>
     public string? UnsubscribeSecret { get; set; }
 }

@@ -17,9 +17,8 @@ namespace Sequences.Core.Engine;
 /// </summary>
 public sealed class StepRunner(
     IEnrollmentStore enrollments,
-    ISequenceStore sequences,
-    IContactStore contacts,
-    IUserStore users,
+    EnrollmentCache cache,
+    ReferenceCache references,
     ITaskStore tasks,
     IWorkScheduler scheduler,
     IEmailTransport transport,
@@ -37,7 +36,7 @@ public sealed class StepRunner(
         {
             try
             {
-                await RunOnceAsync(message, cancellationToken);
+                await RunOnceAsync(message, useCache: attempt == 1, cancellationToken);
                 return;
             }
             catch (ConcurrencyException) when (attempt < MaxAttempts)
@@ -47,25 +46,30 @@ public sealed class StepRunner(
         }
     }
 
-    private async Task RunOnceAsync(WorkMessage message, CancellationToken cancellationToken)
+    private async Task RunOnceAsync(WorkMessage message, bool useCache, CancellationToken cancellationToken)
     {
-        var current = await enrollments.GetAsync(message.SequenceId, message.EnrollmentId, cancellationToken);
-        var now = time.GetUtcNow();
-        var decision = EnrollmentDecisions.Guard(current?.Value, message, now);
+        // Cached state may only lead to a conditional write (see EnrollmentCache).
+        var current = useCache ? cache.Recent(message.EnrollmentId) : null;
+        var decision = current is null ? null : EnrollmentDecisions.Guard(current.Value, message, time.GetUtcNow());
+        if (current is null || decision is StepDecision.Ignore or StepDecision.Defer)
+        {
+            current = await enrollments.GetAsync(message.SequenceId, message.EnrollmentId, cancellationToken);
+            decision = EnrollmentDecisions.Guard(current?.Value, message, time.GetUtcNow());
+        }
+
         Sequence? sequence = null;
         Contact? contact = null;
         User? sender = null;
         if (decision is null)
         {
             var e = current!.Value;
-            var seqTask = sequences.GetAsync(e.SequenceId, cancellationToken);
-            var contactTask = contacts.GetAsync(e.ContactId, cancellationToken);
-            var senderTask = users.GetAsync(e.SenderUserId, cancellationToken);
-            sequence = (await seqTask)?.Value;
-            contact = (await contactTask)?.Value;
-            sender = (await senderTask)?.Value;
-            now = time.GetUtcNow();
-            decision = EnrollmentDecisions.OnStepDue(e, sequence, contact, sender, message, now, Policy);
+            var seqTask = references.SequenceAsync(e.SequenceId, cancellationToken);
+            var contactTask = references.ContactAsync(e.ContactId, cancellationToken);
+            var senderTask = references.UserAsync(e.SenderUserId, cancellationToken);
+            sequence = await seqTask;
+            contact = await contactTask;
+            sender = await senderTask;
+            decision = EnrollmentDecisions.OnStepDue(e, sequence, contact, sender, message, time.GetUtcNow(), Policy);
         }
 
         switch (decision)
@@ -102,7 +106,7 @@ public sealed class StepRunner(
         WorkMessage message, StepDecision.SendEmail send, string etag, Sequence sequence, Contact contact, User sender, CancellationToken cancellationToken)
     {
         // The pre-send record: from here this worker owns the step until the lease ends.
-        var claimedETag = await enrollments.ReplaceAsync(send.Claimed, etag, cancellationToken);
+        var claimedETag = await writer.WriteAsync(send.Claimed, etag, cancellationToken);
 
         // Once claimed, finish the step even if the host is stopping: abandoning it mid-send would
         // turn a certain outcome into a doubtful one. Transports bound their own time.

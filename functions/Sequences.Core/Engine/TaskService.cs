@@ -9,7 +9,7 @@ namespace Sequences.Core.Engine;
 public sealed class TaskService(
     ITaskStore tasks,
     IEnrollmentStore enrollments,
-    ISequenceStore sequences,
+    ReferenceCache references,
     TransitionWriter writer,
     TimeProvider time)
 {
@@ -46,8 +46,8 @@ public sealed class TaskService(
         var now = time.GetUtcNow();
         for (var attempt = 1; ; attempt++)
         {
-            var sequence = await sequences.GetAsync(enrollment.Value.SequenceId, cancellationToken);
-            var transition = EnrollmentDecisions.OnTaskCompleted(enrollment.Value, sequence?.Value, step, now);
+            var sequence = await references.SequenceAsync(enrollment.Value.SequenceId, cancellationToken);
+            var transition = EnrollmentDecisions.OnTaskCompleted(enrollment.Value, sequence, step, now);
             if (transition is null)
             {
                 break;

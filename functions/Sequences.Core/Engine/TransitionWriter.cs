@@ -15,6 +15,7 @@ public sealed class TransitionWriter(
     IWorkScheduler scheduler,
     ITaskStore tasks,
     IContactStore contacts,
+    EnrollmentCache cache,
     TimeProvider time,
     ILogger<TransitionWriter> logger)
 {
@@ -34,7 +35,7 @@ public sealed class TransitionWriter(
             await UpdateContactAsync(state.ContactId, c => c.Bounced ? null : c with { Bounced = true, UpdatedAt = time.GetUtcNow() }, cancellationToken);
         }
 
-        var newETag = await enrollments.ReplaceAsync(state, etag, cancellationToken);
+        var newETag = await WriteAsync(state, etag, cancellationToken);
         logger.Transitioned(state.Id, state.SequenceId, state.Status.ToString(), state.CurrentStep);
         if (state.IsEnded)
         {
@@ -47,6 +48,22 @@ public sealed class TransitionWriter(
         }
 
         return newETag;
+    }
+
+    /// <summary>A conditional write of enrollment state that keeps <see cref="EnrollmentCache"/> in step.</summary>
+    public async Task<string> WriteAsync(Enrollment state, string etag, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var newETag = await enrollments.ReplaceAsync(state, etag, cancellationToken);
+            cache.Remember(state, newETag);
+            return newETag;
+        }
+        catch (ConcurrencyException)
+        {
+            cache.Forget(state.Id);
+            throw;
+        }
     }
 
     /// <summary>Read-modify-write of a contact with retries; <paramref name="change"/> returns null for "no change".</summary>

@@ -8,6 +8,60 @@ public static class WorkTypes
 {
     /// <summary>A step of an enrollment is due.</summary>
     public const string Step = "step";
+
+    /// <summary>Several due steps in one queue message (the dispatcher's batches).</summary>
+    public const string Batch = "batch";
+}
+
+/// <summary>
+/// The body of a work-queue message: one work message, or a batch of them. Batching lets the
+/// dispatcher move many due timers with one enqueue (and one delete when done) instead of one each.
+/// </summary>
+public static class WorkEnvelope
+{
+    /// <summary>The most steps in one batch message (about 200 bytes each; queue messages hold 64 KiB).</summary>
+    public const int MaxBatch = 32;
+
+    private sealed record Batch(string Type, IReadOnlyList<WorkMessage> Items);
+
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
+    {
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+    };
+
+    public static string ToJson(IReadOnlyList<WorkMessage> messages) =>
+        messages.Count == 1 ? messages[0].ToJson() : JsonSerializer.Serialize(new Batch(WorkTypes.Batch, messages), Json);
+
+    /// <summary>The work messages in a queue message body; throws <see cref="FormatException"/> for anything else.</summary>
+    public static IReadOnlyList<WorkMessage> Parse(string json)
+    {
+        if (!json.Contains("\"batch\"", StringComparison.Ordinal))
+        {
+            return [WorkMessage.Parse(json)];
+        }
+
+        Batch? batch;
+        try
+        {
+            batch = JsonSerializer.Deserialize<Batch>(json, Json);
+        }
+        catch (JsonException e)
+        {
+            throw new FormatException($"The work message is not valid JSON: {e.Message}", e);
+        }
+
+        if (batch is null || batch.Type != WorkTypes.Batch)
+        {
+            return [WorkMessage.Parse(json)];
+        }
+
+        if (batch.Items is not { Count: > 0 } items || items.Any(i => i is null || string.IsNullOrEmpty(i.EnrollmentId) || string.IsNullOrEmpty(i.SequenceId)))
+        {
+            throw new FormatException("The batch work message has no items or an item without ids.");
+        }
+
+        return items;
+    }
 }
 
 /// <summary>

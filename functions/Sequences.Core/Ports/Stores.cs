@@ -54,7 +54,7 @@ public interface ISequenceStore
 /// <summary>Enrollment state. Each enrollment is one record; <see cref="ReplaceAsync"/> is conditional.</summary>
 public interface IEnrollmentStore
 {
-    /// <summary>Finds an enrollment by id alone (API reads).</summary>
+    /// <summary>Finds an enrollment by id alone (its sequence is part of the id, see <see cref="Engine.Ids"/>).</summary>
     Task<Versioned<Enrollment>?> GetAsync(string enrollmentId, CancellationToken cancellationToken);
 
     /// <summary>Finds an enrollment when its sequence is known (the hot path: one point read).</summary>

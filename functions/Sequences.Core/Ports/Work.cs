@@ -7,6 +7,9 @@ public interface IWorkQueue
 {
     /// <summary>Enqueues <paramref name="message"/>, invisible for <paramref name="delay"/> (kept short: long timers go to the schedule index).</summary>
     Task EnqueueAsync(WorkMessage message, TimeSpan delay, CancellationToken cancellationToken);
+
+    /// <summary>Enqueues several work messages as one queue message (at most <see cref="WorkEnvelope.MaxBatch"/>).</summary>
+    Task EnqueueBatchAsync(IReadOnlyList<WorkMessage> messages, TimeSpan delay, CancellationToken cancellationToken);
 }
 
 /// <summary>Durable timers: work that becomes due at a given time.</summary>

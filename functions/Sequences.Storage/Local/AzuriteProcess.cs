@@ -69,16 +69,14 @@ public sealed class AzuriteProcess : IAsyncDisposable
                 "--blobPort", ports[0].ToString(CultureInfo.InvariantCulture),
                 "--queuePort", ports[1].ToString(CultureInfo.InvariantCulture),
                 "--tablePort", ports[2].ToString(CultureInfo.InvariantCulture),
-                "--location", location,
             };
-            if (options.InMemory)
-            {
-                args.Add("--inMemoryPersistence");
-            }
+            // Azurite refuses a location together with in-memory persistence.
+            args.AddRange(options.InMemory ? ["--inMemoryPersistence"] : ["--location", location]);
 
             try
             {
-                var server = await NodeServerProcess.StartAsync(script, args, location, ports, TimeSpan.FromSeconds(60), cancellationToken);
+                string[] ready = [.. ports.Select(p => string.Create(CultureInfo.InvariantCulture, $"successfully listening at http://127.0.0.1:{p}"))];
+                var server = await NodeServerProcess.StartAsync(script, args, location, ports, ready, TimeSpan.FromSeconds(60), cancellationToken);
                 return new AzuriteProcess(server, ports[0], ports[1], ports[2], location);
             }
             catch (InvalidOperationException) when (attempt < 3)

@@ -7,8 +7,10 @@ namespace Sequences.Storage.Local;
 
 /// <summary>
 /// A Node.js server started as a child process (Azurite, or an SMTP sink in tests): waits until
-/// its ports accept connections, keeps the tail of its output for error messages, and kills the
-/// process tree when disposed or when this process exits.
+/// its ports accept connections and it says it is ready, keeps the tail of its output for error
+/// messages, and stops when disposed or when this process exits — even a hard exit that runs no
+/// handlers: it runs under a small launcher that quits when its stdin pipe closes, which the OS
+/// does when this process dies.
 /// </summary>
 public sealed class NodeServerProcess : IAsyncDisposable
 {
@@ -32,8 +34,30 @@ public sealed class NodeServerProcess : IAsyncDisposable
         }
     }
 
+    private const string Launcher = """
+        import { rmSync } from 'node:fs';
+        import { pathToFileURL } from 'node:url';
+        const stop = () => {
+            const dir = process.env.SEQUENCES_CLEANUP_DIR;
+            if (dir) rmSync(dir, { recursive: true, force: true });
+            process.exit(0);
+        };
+        process.stdin.on('end', stop);
+        process.stdin.on('error', stop);
+        process.stdin.resume();
+        const [script] = process.argv.splice(2, 1);
+        await import(pathToFileURL(script).href);
+        """;
+
+    /// <summary>
+    /// Starts <paramref name="script"/> and waits until every port accepts connections and its
+    /// output contains every one of <paramref name="readyMarkers"/> (a port can answer because some
+    /// other process took it first; the server's own banner is the proof it is the one listening).
+    /// <paramref name="cleanupDirectory"/>, if given, is deleted when the server stops with this process.
+    /// </summary>
     public static async Task<NodeServerProcess> StartAsync(
-        string script, IReadOnlyList<string> arguments, string workingDirectory, IReadOnlyList<int> ports, TimeSpan timeout, CancellationToken cancellationToken)
+        string script, IReadOnlyList<string> arguments, string workingDirectory, IReadOnlyList<int> ports, IReadOnlyList<string> readyMarkers,
+        TimeSpan timeout, CancellationToken cancellationToken, string? cleanupDirectory = null)
     {
         var psi = new ProcessStartInfo(NodePackage.NodeExecutable)
         {
@@ -43,7 +67,13 @@ public sealed class NodeServerProcess : IAsyncDisposable
             RedirectStandardInput = true,
             UseShellExecute = false,
         };
+        psi.ArgumentList.Add(await LauncherPathAsync(cancellationToken));
         psi.ArgumentList.Add(script);
+        if (cleanupDirectory is not null)
+        {
+            psi.Environment["SEQUENCES_CLEANUP_DIR"] = cleanupDirectory;
+        }
+
         foreach (var a in arguments)
         {
             psi.ArgumentList.Add(a);
@@ -60,24 +90,38 @@ public sealed class NodeServerProcess : IAsyncDisposable
         var deadline = DateTime.UtcNow + timeout;
         foreach (var port in ports)
         {
-            while (!await CanConnectAsync(port, cancellationToken))
+            while (!await CanConnectAsync(port, cancellationToken) || !readyMarkers.All(m => server.OutputTail.Contains(m, StringComparison.Ordinal)))
             {
                 if (process.HasExited)
                 {
-                    throw new InvalidOperationException($"{Path.GetFileName(script)} exited with code {process.ExitCode} before listening on port {port}:\n{server.OutputTail}");
+                    throw new InvalidOperationException($"{Path.GetFileName(script)} exited with code {process.ExitCode} before it was ready on port {port}:\n{server.OutputTail}");
                 }
 
                 if (DateTime.UtcNow > deadline)
                 {
                     server.Kill();
-                    throw new TimeoutException($"{Path.GetFileName(script)} did not listen on port {port} within {timeout}:\n{server.OutputTail}");
+                    throw new TimeoutException($"{Path.GetFileName(script)} was not ready on port {port} within {timeout}:\n{server.OutputTail}");
                 }
 
-                await Task.Delay(100, cancellationToken);
+                await Task.Delay(50, cancellationToken);
             }
         }
 
         return server;
+    }
+
+    /// <summary>The launcher, written once per content into the temp folder.</summary>
+    private static async Task<string> LauncherPathAsync(CancellationToken cancellationToken)
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"sequences-node-launcher-{Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(Encoding.UTF8.GetBytes(Launcher)))[..12]}.mjs");
+        if (!File.Exists(path))
+        {
+            var temp = $"{path}.{Guid.NewGuid():N}.tmp";
+            await File.WriteAllTextAsync(temp, Launcher, cancellationToken);
+            File.Move(temp, path, overwrite: true);
+        }
+
+        return path;
     }
 
     /// <summary>Ports that were free a moment ago (bind to port 0 and release).</summary>

@@ -10,16 +10,25 @@ internal sealed class WorkQueue(StorageClients clients, QueueSignals signals) : 
     private static readonly TimeSpan NeverExpire = TimeSpan.FromSeconds(-1);
     private readonly QueueClient _queue = clients.Queues.GetQueueClient(clients.Options.WorkQueue);
 
-    public async Task EnqueueAsync(WorkMessage message, TimeSpan delay, CancellationToken cancellationToken)
+    public Task EnqueueAsync(WorkMessage message, TimeSpan delay, CancellationToken cancellationToken) =>
+        SendAsync(message.ToJson(), delay, cancellationToken);
+
+    public Task EnqueueBatchAsync(IReadOnlyList<WorkMessage> messages, TimeSpan delay, CancellationToken cancellationToken) =>
+        SendAsync(WorkEnvelope.ToJson(messages), delay, cancellationToken);
+
+    private async Task SendAsync(string body, TimeSpan delay, CancellationToken cancellationToken)
     {
-        await _queue.SendMessageAsync(message.ToJson(), delay > TimeSpan.Zero ? delay : null, NeverExpire, cancellationToken);
-        if (delay <= TimeSpan.Zero)
+        // Queue invisibility is counted in whole seconds; rounding up means a message never
+        // arrives before its due time (an early one would only be deferred again).
+        var visibility = delay > TimeSpan.Zero ? TimeSpan.FromSeconds(Math.Ceiling(delay.TotalSeconds)) : TimeSpan.Zero;
+        await _queue.SendMessageAsync(body, visibility > TimeSpan.Zero ? visibility : null, NeverExpire, cancellationToken);
+        if (visibility <= TimeSpan.Zero)
         {
             signals.Poke(clients.Options.WorkQueue);
         }
         else
         {
-            signals.PokeAt(clients.Options.WorkQueue, delay);
+            signals.PokeAt(clients.Options.WorkQueue, visibility + TimeSpan.FromMilliseconds(20));
         }
     }
 }
@@ -35,10 +44,13 @@ public sealed class QueueSignals
 
     public void Poke(string queue)
     {
-        var s = Get(queue);
-        if (s.CurrentCount == 0)
+        try
         {
-            s.Release();
+            Get(queue).Release();
+        }
+        catch (SemaphoreFullException)
+        {
+            // Already poked: one wake-up covers any number of new messages.
         }
     }
 

@@ -12,7 +12,6 @@ internal static class Keys
     public const string ContactRow = "contact";
     public const string ActiveRow = "active";
     public const string SequenceRow = "sequence";
-    public const string IndexRow = "index";
     public const string HistoryPrefix = "enr|";
 
     /// <summary>'|' + 1: the exclusive upper bound of the history rows.</summary>
@@ -135,12 +134,6 @@ internal sealed class EnrollmentEntity : EntityBase
     public string? Events1 { get; set; }
     public string? Events2 { get; set; }
     public string? Events3 { get; set; }
-}
-
-internal sealed class EnrollmentIndexEntity : EntityBase
-{
-    public string SequenceId { get; set; } = "";
-    public string ContactId { get; set; } = "";
 }
 
 internal sealed class TaskEntity : EntityBase

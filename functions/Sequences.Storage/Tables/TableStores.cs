@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Runtime.CompilerServices;
 using Azure;
 using Azure.Data.Tables;
+using Sequences.Core.Engine;
 using Sequences.Core.Errors;
 using Sequences.Core.Model;
 using Sequences.Core.Ports;
@@ -104,50 +105,25 @@ internal sealed class SequenceStore(StorageClients clients) : ISequenceStore
 }
 
 /// <summary>
-/// Enrollments live in their sequence's partition (listing a sequence's enrollments is one
-/// partition scan); a small index maps an enrollment id to its sequence for reads by id alone.
-/// The index never changes, so it is cached in memory.
+/// Enrollments live in their sequence's partition: listing a sequence's enrollments is one
+/// partition scan, and the enrollment id carries the sequence id, so a read by id is a point read.
 /// </summary>
 internal sealed class EnrollmentStore(StorageClients clients) : IEnrollmentStore
 {
     private readonly TableClient _table = clients.Table(TableNames.Enrollments);
-    private readonly TableClient _index = clients.Table(TableNames.EnrollmentIndex);
-    private readonly ConcurrentDictionary<string, string> _sequenceOf = new(StringComparer.Ordinal);
 
-    public async Task<Versioned<Enrollment>?> GetAsync(string enrollmentId, CancellationToken cancellationToken)
-    {
-        if (!_sequenceOf.TryGetValue(enrollmentId, out var sequenceId))
-        {
-            var index = await TableOps.GetAsync<EnrollmentIndexEntity>(_index, enrollmentId, Keys.IndexRow, cancellationToken);
-            if (index is null)
-            {
-                return null;
-            }
-
-            sequenceId = index.SequenceId;
-            Remember(enrollmentId, sequenceId);
-        }
-
-        return await GetAsync(sequenceId, enrollmentId, cancellationToken);
-    }
+    public Task<Versioned<Enrollment>?> GetAsync(string enrollmentId, CancellationToken cancellationToken) =>
+        Ids.TrySequenceOf(enrollmentId, out var sequenceId)
+            ? GetAsync(sequenceId, enrollmentId, cancellationToken)
+            : Task.FromResult<Versioned<Enrollment>?>(null);
 
     public async Task<Versioned<Enrollment>?> GetAsync(string sequenceId, string enrollmentId, CancellationToken cancellationToken) =>
         await TableOps.GetAsync<EnrollmentEntity>(_table, sequenceId, enrollmentId, cancellationToken) is { } e
             ? new Versioned<Enrollment>(Mapping.ToEnrollment(e), e.ETag.ToString())
             : null;
 
-    public async Task<string> CreateAsync(Enrollment enrollment, CancellationToken cancellationToken)
-    {
-        await TableOps.UpsertAsync(_index, new EnrollmentIndexEntity
-        {
-            PartitionKey = enrollment.Id,
-            RowKey = Keys.IndexRow,
-            SequenceId = enrollment.SequenceId,
-            ContactId = enrollment.ContactId,
-        }, cancellationToken);
-        Remember(enrollment.Id, enrollment.SequenceId);
-        return await TableOps.InsertAsync(_table, Mapping.ToEntity(enrollment), cancellationToken);
-    }
+    public Task<string> CreateAsync(Enrollment enrollment, CancellationToken cancellationToken) =>
+        TableOps.InsertAsync(_table, Mapping.ToEntity(enrollment), cancellationToken);
 
     public Task<string> ReplaceAsync(Enrollment enrollment, string etag, CancellationToken cancellationToken) =>
         TableOps.ReplaceAsync(_table, Mapping.ToEntity(enrollment), etag, cancellationToken);
@@ -161,16 +137,6 @@ internal sealed class EnrollmentStore(StorageClients clients) : IEnrollmentStore
         {
             yield return Mapping.ToEnrollment(e);
         }
-    }
-
-    private void Remember(string enrollmentId, string sequenceId)
-    {
-        if (_sequenceOf.Count > 100_000)
-        {
-            _sequenceOf.Clear();
-        }
-
-        _sequenceOf[enrollmentId] = sequenceId;
     }
 }
 

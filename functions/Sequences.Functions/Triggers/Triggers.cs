@@ -1,0 +1,63 @@
+using Sequences.Core.Engine;
+using Sequences.Core.Ports;
+using Sequences.Functions.Hosting;
+using Sequences.Storage;
+
+namespace Sequences.Functions.Triggers;
+
+/// <summary>
+/// What each queue and timer function does. Both hosting paths call these: the local listeners
+/// and dispatcher loop, and the custom-handler envelope endpoints the Functions host posts to.
+/// </summary>
+internal sealed class WorkTrigger(StepRunner steps, IWorkQueue queue, ILogger<WorkTrigger> logger)
+{
+    public const string FunctionName = "WorkQueue";
+    public const string BindingName = "message";
+
+    /// <summary>A batch item that failed is retried alone after this long, with the queue's usual retry and poison rules.</summary>
+    private static readonly TimeSpan ItemRetryDelay = TimeSpan.FromSeconds(5);
+
+    /// <summary>Handles one queue message. Throws on failure so the message is retried (and, in the end, poisoned).</summary>
+    public async Task HandleAsync(string messageText, CancellationToken cancellationToken)
+    {
+        using var activity = StorageMetrics.Activity("step");
+        var messages = WorkEnvelope.Parse(messageText);
+        if (messages.Count == 1)
+        {
+            await RunAsync(messages[0], cancellationToken);
+            return;
+        }
+
+        // A batch from the dispatcher: run its steps side by side. One failing step must not hold
+        // back or repeat the others, so it goes back on the queue as a message of its own.
+        await Parallel.ForEachAsync(messages, new ParallelOptions { MaxDegreeOfParallelism = 8, CancellationToken = cancellationToken }, async (message, ct) =>
+        {
+            try
+            {
+                await RunAsync(message, ct);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                logger.BatchItemFailed(message.EnrollmentId, message.SequenceId, message.Step, e);
+                await queue.EnqueueAsync(message, ItemRetryDelay, ct);
+            }
+        });
+    }
+
+    private Task RunAsync(WorkMessage message, CancellationToken cancellationToken) => message.Type switch
+    {
+        WorkTypes.Step => steps.HandleAsync(message, cancellationToken),
+        _ => throw new FormatException($"Unknown work message type '{message.Type}'."),
+    };
+}
+
+internal sealed class DispatcherTrigger(Dispatcher dispatcher)
+{
+    public const string FunctionName = "Dispatcher";
+
+    public async Task<int> RunAsync(CancellationToken cancellationToken)
+    {
+        using var activity = StorageMetrics.Activity("dispatcher");
+        return await dispatcher.RunOnceAsync(cancellationToken);
+    }
+}

@@ -1,0 +1,149 @@
+using System.Net.Http.Json;
+using System.Text.Json;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Sequences.Functions.Hosting;
+using Sequences.Storage;
+using Sequences.Storage.Local;
+using Sequences.Testing;
+
+namespace Sequences.Functions.Tests;
+
+/// <summary>
+/// The real app, built exactly as Program builds it, serving HTTP on a free loopback port, on the
+/// shared Azurite under its own prefix, sending SMTP to the shared maildev.
+/// </summary>
+public sealed class TestApp : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+
+    private TestApp(WebApplication app, Uri baseUrl, string prefix)
+    {
+        _app = app;
+        BaseUrl = baseUrl;
+        Prefix = prefix;
+        Client = new HttpClient { BaseAddress = baseUrl, Timeout = TimeSpan.FromSeconds(60) };
+    }
+
+    public Uri BaseUrl { get; }
+    public string Prefix { get; }
+    public HttpClient Client { get; }
+    public IServiceProvider Services => _app.Services;
+
+    public T Get<T>() where T : notnull => _app.Services.GetRequiredService<T>();
+
+    public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+
+    /// <summary>Starts an app. Pass the same <paramref name="prefix"/> to several apps to make them share storage (competing consumers).</summary>
+    public static async Task<TestApp> StartAsync(string? prefix = null, IDictionary<string, string?>? settings = null)
+    {
+        var azurite = await AzuriteServer.ConnectionStringAsync();
+        var maildev = await MailDevServer.SharedAsync();
+        prefix ??= AzuriteServer.UniquePrefix();
+        var port = NodeServerProcess.FreePorts(1)[0];
+        var url = $"http://127.0.0.1:{port}";
+        var values = new Dictionary<string, string?>
+        {
+            ["urls"] = url,
+            ["AzureWebJobsStorage"] = azurite,
+            ["Storage:Prefix"] = prefix,
+            ["Email:Transport"] = "smtp",
+            ["Email:Smtp:Host"] = "127.0.0.1",
+            ["Email:Smtp:Port"] = maildev.SmtpPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["Queues:VisibilityTimeout"] = "00:00:00.200",
+            ["Queues:MaxPollingInterval"] = "00:00:00.250",
+            ["Scheduling:PollInterval"] = "00:00:00.200",
+            ["Scheduling:LookAhead"] = "00:00:01",
+            ["Sequences:PublicBaseUrl"] = url + "/",
+        };
+        foreach (var (k, v) in settings ?? new Dictionary<string, string?>())
+        {
+            values[k] = v;
+        }
+
+        var app = await SequencesApp.BuildAsync([], builder =>
+        {
+            builder.Configuration.AddInMemoryCollection(values);
+            builder.Logging.SetMinimumLevel(LogLevel.Warning);
+        });
+        await app.StartAsync();
+        return new TestApp(app, new Uri(url + "/"), prefix);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        Client.Dispose();
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+    }
+
+    // ---- API helpers -------------------------------------------------------------------------
+
+    public async Task<JsonElement> SendAsync(HttpMethod method, string path, object? body = null, int expect = 200)
+    {
+        using var request = new HttpRequestMessage(method, path.TrimStart('/'));
+        if (body is not null)
+        {
+            request.Content = body is string raw
+                ? new StringContent(raw, System.Text.Encoding.UTF8, "application/json")
+                : JsonContent.Create(body, options: Json);
+        }
+
+        using var response = await Client.SendAsync(request);
+        var text = await response.Content.ReadAsStringAsync();
+        if ((int)response.StatusCode != expect)
+        {
+            throw new Xunit.Sdk.XunitException($"{method} {path}: expected {expect}, got {(int)response.StatusCode}: {text}");
+        }
+
+        return text.Length == 0 ? default : JsonDocument.Parse(text).RootElement.Clone();
+    }
+
+    public Task<JsonElement> GetAsync(string path, int expect = 200) => SendAsync(HttpMethod.Get, path, null, expect);
+
+    public Task<JsonElement> PostAsync(string path, object? body = null, int expect = 200) => SendAsync(HttpMethod.Post, path, body ?? new { }, expect);
+
+    public Task<JsonElement> PutAsync(string path, object body, int expect = 200) => SendAsync(HttpMethod.Put, path, body, expect);
+
+    /// <summary>A sender, a contact with a test-unique address, and returns the contact's address.</summary>
+    public async Task<string> SeedPeopleAsync(string contactId = "c1", string userId = "u1", string? company = "Buyer Inc")
+    {
+        await PutAsync($"/api/users/{userId}", new { email = "rita@acme.test", name = "Rita Rep" });
+        var email = $"{contactId}.{Prefix}@buyer.test";
+        await PutAsync($"/api/contacts/{contactId}", new { email, firstName = "Ann", lastName = "Buyer", company, properties = new { industry = "rail" } });
+        return email;
+    }
+
+    public async Task<string> CreateSequenceAsync(object[] steps, object? settings = null, string owner = "u1")
+    {
+        var created = await PostAsync("/api/sequences", new
+        {
+            name = "Outreach",
+            ownerUserId = owner,
+            sharedWithEveryone = true,
+            settings = settings ?? new { businessDaysOnly = false },
+            steps,
+        }, expect: 201);
+        return created.GetProperty("id").GetString()!;
+    }
+
+    public async Task<string> EnrollAsync(string sequenceId, string contactId = "c1", string userId = "u1", object? tokens = null)
+    {
+        var e = await PostAsync($"/api/sequences/{sequenceId}/enrollments", new { contactId, senderUserId = userId, tokens }, expect: 201);
+        return e.GetProperty("id").GetString()!;
+    }
+
+    public Task<JsonElement> EnrollmentAsync(string enrollmentId) => GetAsync($"/api/enrollments/{enrollmentId}");
+
+    public Task<JsonElement> WaitForEnrollmentAsync(string enrollmentId, Func<JsonElement, bool> done, string what, int seconds = 30) =>
+        Eventually.ValueAsync(() => EnrollmentAsync(enrollmentId), done, TimeSpan.FromSeconds(seconds), what);
+
+    public static object MailStep(string delay, string? subject, string body) => new { type = "automatedEmail", delay, subject, body };
+
+    public static object TaskStep(string type, string delay, string? title = null, bool? continueWithoutCompleting = null) =>
+        new { type, delay, taskTitle = title, continueWithoutCompleting };
+
+    public StorageClients Storage => Get<StorageClients>();
+}

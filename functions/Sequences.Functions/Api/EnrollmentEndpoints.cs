@@ -22,20 +22,10 @@ internal static class EnrollmentEndpoints
         api.MapPost("/tasks/{taskId}/complete", CompleteTask);
     }
 
-    private static async Task<Results<Created<EnrollmentResponse>, ProblemHttpResult>> Enroll(
-        string sequenceId, HttpRequest request, EnrollmentService enrollments, CancellationToken ct)
-    {
-        var (body, error) = await ApiJson.ReadAsync<EnrollCommand>(request, ct);
-        if (error is not null)
-        {
-            return Problems.From(error);
-        }
-
-        var result = await enrollments.EnrollAsync(sequenceId, body, ct);
-        return result.Error is { } e
-            ? Problems.From(e)
-            : TypedResults.Created($"/api/enrollments/{result.Value!.Id}", EnrollmentResponse.From(result.Value));
-    }
+    private static Task<Results<Created<EnrollmentResponse>, ProblemHttpResult>> Enroll(
+        string sequenceId, HttpRequest request, EnrollmentService enrollments, CancellationToken ct) =>
+        Endpoint.CreatedAsync<EnrollCommand, Enrollment, EnrollmentResponse>(
+            request, body => enrollments.EnrollAsync(sequenceId, body, ct), e => EnrollmentResponse.From(e), e => $"/api/enrollments/{e.Id}", ct);
 
     private static async Task<Results<Ok<EnrollmentResponse>, ProblemHttpResult>> Get(string enrollmentId, EnrollmentService enrollments, CancellationToken ct) =>
         await enrollments.GetAsync(enrollmentId, ct) is { } e

@@ -43,6 +43,7 @@ internal static class TableNames
     public const string Tasks = "Tasks";
     public const string Schedule = "Schedule";
     public const string System = "System";
+    public const string Idempotency = "Idempotency";
 
-    public static readonly string[] All = [Users, Contacts, Sequences, Enrollments, Tasks, Schedule, System];
+    public static readonly string[] All = [Users, Contacts, Sequences, Enrollments, Tasks, Schedule, System, Idempotency];
 }

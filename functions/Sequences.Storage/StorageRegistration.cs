@@ -38,6 +38,7 @@ public static class StorageRegistration
         services.AddSingleton<ILeaseStore>(sp => sp.GetRequiredService<SystemStore>());
         services.AddSingleton<IWorkQueue, WorkQueue>();
         services.AddSingleton<IScheduleIndex, ScheduleIndex>();
+        services.AddSingleton<IIdempotencyStore, IdempotencyStore>();
         return services;
     }
 }

@@ -1,5 +1,6 @@
 using Sequences.Core.Email;
 using Sequences.Core.Engine;
+using Sequences.Core.Errors;
 using Sequences.Core.Model;
 using Sequences.Core.Scheduling;
 
@@ -64,7 +65,8 @@ public static class EnrollmentDecisions
 
     /// <summary>Decides a due step once the guard has passed.</summary>
     public static StepDecision OnStepDue(
-        Enrollment e, Sequence? sequence, Contact? contact, User? sender, WorkMessage message, DateTimeOffset now, StepPolicy policy)
+        Enrollment e, Sequence? sequence, Contact? contact, User? sender, WorkMessage message, DateTimeOffset now, StepPolicy policy,
+        SendLedger? ledger = null)
     {
         if (Guard(e, message, now) is { } guarded)
         {
@@ -120,6 +122,15 @@ public static class EnrollmentDecisions
             return new StepDecision.Apply(Advance(unknown, sequence, e.LeaseUntil ?? now, now));
         }
 
+        if (!inDoubt && ledger is not null)
+        {
+            var (ok, next) = SendLimits.CanSendNow(ledger, sender.DailySendLimit, e.Planned.TryGetValue(e.CurrentStep, out var p) ? p : null, now);
+            if (!ok)
+            {
+                return new StepDecision.Apply(DeferForLimit(e, sequence, sender, next, now));
+            }
+        }
+
         var claimed = e with
         {
             Phase = StepPhase.Executing,
@@ -128,6 +139,45 @@ public static class EnrollmentDecisions
             Revision = e.Revision + 1,
         };
         return new StepDecision.SendEmail(claimed, e.CurrentStep, inDoubt);
+    }
+
+    /// <summary>The sender's limit is reached: the email waits (never dropped) until there is room, and the timeline says why.</summary>
+    private static Transition DeferForLimit(Enrollment e, Sequence sequence, User sender, DateTimeOffset? next, DateTimeOffset now)
+    {
+        // No room within the horizon (a limit of 0, say): look again in a day.
+        var retryAt = next ?? now.AddDays(1);
+        var state = e.WithEvent(new TimelineEvent(EventTypes.SendDeferred, now, e.CurrentStep, Reason: ErrorCodes.SendLimitReached,
+            Detail: $"{sender.Name} has reached the limit of {sender.DailySendLimit} sequence emails in 24 hours; this email waits until {retryAt:u}.")) with
+        {
+            DueAt = retryAt,
+            Deferrals = e.Deferrals + 1,
+            Revision = e.Revision + 1,
+        };
+        var (replanned, deltas) = Replan(state, sequence, e.CurrentStep, retryAt);
+        return new Transition(replanned, new ScheduledStep(replanned.CurrentStep, replanned.Revision, retryAt)) { LedgerDeltas = deltas };
+    }
+
+    /// <summary>
+    /// Plans the automated emails from <paramref name="fromStep"/> (due at <paramref name="fromDue"/>)
+    /// anew and returns the ledger changes that move their reservations; none when no hour changed.
+    /// </summary>
+    public static (Enrollment State, IReadOnlyDictionary<DateTimeOffset, int> Deltas) Replan(Enrollment e, Sequence sequence, int fromStep, DateTimeOffset fromDue)
+    {
+        var plan = SendLimits.PlanEmails(sequence, fromStep, fromDue, TimeZones.FindOrUtc(e.TimeZone), e.DelayOverrides);
+        var old = e.Planned.Where(kv => kv.Key >= fromStep).Select(kv => kv.Value);
+        var deltas = SendLimits.Combine(SendLimits.Count(old, -1), SendLimits.Count(plan.Values));
+        var planned = e.Planned.Where(kv => kv.Key < fromStep).Concat(plan).ToDictionary(kv => kv.Key, kv => kv.Value);
+        return (e with { Planned = planned }, deltas);
+    }
+
+    /// <summary>Releases the reservations of emails the enrollment will no longer send.</summary>
+    private static (IReadOnlyDictionary<int, DateTimeOffset> Planned, IReadOnlyDictionary<DateTimeOffset, int> Deltas) ReleaseUnsent(Enrollment e)
+    {
+        // The current step's email is unsent unless a worker holds it (then it may be leaving).
+        var unsent = e.Planned.Where(kv => kv.Key > e.CurrentStep || (kv.Key == e.CurrentStep && e.Phase != StepPhase.Executing)).ToList();
+        var deltas = SendLimits.Count(unsent.Select(kv => kv.Value), -1);
+        var kept = e.Planned.Where(kv => !unsent.Contains(kv)).ToDictionary(kv => kv.Key, kv => kv.Value);
+        return (kept, deltas);
     }
 
     /// <summary>Records a sent email and moves to the next step; the delay counts from the send.</summary>
@@ -147,7 +197,7 @@ public static class EnrollmentDecisions
     /// later; if the recipient was refused, the address bounced; if it may have left, the claim
     /// stays until its lease ends and the in-doubt rule decides (null: nothing to write now).
     /// </summary>
-    public static Transition? OnSendFailed(Enrollment claimed, SendFailureKind kind, string detail, TimeSpan? retryAfter, DateTimeOffset now)
+    public static Transition? OnSendFailed(Enrollment claimed, SendFailureKind kind, string detail, TimeSpan? retryAfter, DateTimeOffset now, Sequence? sequence = null)
     {
         switch (kind)
         {
@@ -168,7 +218,9 @@ public static class EnrollmentDecisions
                     Deferrals = attempt,
                     Revision = claimed.Revision + 1,
                 };
-                return new Transition(state, new ScheduledStep(state.CurrentStep, state.Revision, retryAt));
+                return sequence is null
+                    ? new Transition(state, new ScheduledStep(state.CurrentStep, state.Revision, retryAt))
+                    : WithReplan(state, sequence, retryAt);
         }
     }
 
@@ -249,7 +301,9 @@ public static class EnrollmentDecisions
             }
 
             resumed = resumed with { Phase = StepPhase.Waiting, DueAt = newDue, ClaimRevision = null, LeaseUntil = null };
-            return new Transition(resumed, new ScheduledStep(resumed.CurrentStep, resumed.Revision, newDue));
+            return sequence is null
+                ? new Transition(resumed, new ScheduledStep(resumed.CurrentStep, resumed.Revision, newDue))
+                : WithReplan(resumed, sequence, newDue);
         }
 
         return new Transition(resumed);
@@ -321,18 +375,29 @@ public static class EnrollmentDecisions
             Revision = e.Revision + 1,
         };
 
+        var (replanned, deltas) = Replan(state, sequence, next, due);
         if (e.Status == EnrollmentStatus.Paused)
         {
             // Moving on while paused (its task was completed): the whole delay remains for resume.
-            return new Transition(state with { PausedAt = ranAt });
+            return new Transition(replanned with { PausedAt = ranAt }) { LedgerDeltas = deltas };
         }
 
-        return new Transition(state, new ScheduledStep(next, state.Revision, due));
+        return new Transition(replanned, new ScheduledStep(next, replanned.Revision, due)) { LedgerDeltas = deltas };
     }
 
-    private static Transition Finish(Enrollment e, DateTimeOffset now) =>
-        new(e.WithEvent(new TimelineEvent(EventTypes.Finished, now)) with
+    /// <summary>A waiting state due at <paramref name="due"/>, its timer, and its emails planned anew from there.</summary>
+    private static Transition WithReplan(Enrollment waiting, Sequence sequence, DateTimeOffset due)
+    {
+        var (replanned, deltas) = Replan(waiting, sequence, waiting.CurrentStep, due);
+        return new Transition(replanned, new ScheduledStep(replanned.CurrentStep, replanned.Revision, due)) { LedgerDeltas = deltas };
+    }
+
+    private static Transition Finish(Enrollment e, DateTimeOffset now)
+    {
+        var (planned, deltas) = ReleaseUnsent(e);
+        return new Transition(e.WithEvent(new TimelineEvent(EventTypes.Finished, now)) with
         {
+            Planned = planned,
             Status = EnrollmentStatus.Finished,
             Phase = StepPhase.Ended,
             EndReason = EndReasons.Finished,
@@ -341,11 +406,16 @@ public static class EnrollmentDecisions
             ClaimRevision = null,
             LeaseUntil = null,
             Revision = e.Revision + 1,
-        });
+        })
+        { LedgerDeltas = deltas };
+    }
 
-    private static Transition End(Enrollment e, string reason, DateTimeOffset now, string? detail) =>
-        new(e.WithEvent(new TimelineEvent(EventTypes.Unenrolled, now, e.CurrentStep, Reason: reason, Detail: detail)) with
+    private static Transition End(Enrollment e, string reason, DateTimeOffset now, string? detail)
+    {
+        var (planned, deltas) = ReleaseUnsent(e);
+        return new Transition(e.WithEvent(new TimelineEvent(EventTypes.Unenrolled, now, e.CurrentStep, Reason: reason, Detail: detail)) with
         {
+            Planned = planned,
             Status = EnrollmentStatus.Unenrolled,
             Phase = StepPhase.Ended,
             EndReason = reason,
@@ -357,5 +427,7 @@ public static class EnrollmentDecisions
         })
         {
             CancelTaskId = e.Phase == StepPhase.AwaitingTask ? TaskItem.IdFor(e.Id, e.CurrentStep) : null,
+            LedgerDeltas = deltas,
         };
+    }
 }

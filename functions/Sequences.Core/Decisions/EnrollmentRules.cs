@@ -7,8 +7,8 @@ using Sequences.Core.Validation;
 
 namespace Sequences.Core.Decisions;
 
-/// <summary>A new enrollment and the timer of its first step.</summary>
-public sealed record NewEnrollment(Enrollment Enrollment, ScheduledStep FirstStep);
+/// <summary>A new enrollment, the timer of its first step, and the emails it reserves against the sender's limit.</summary>
+public sealed record NewEnrollment(Enrollment Enrollment, ScheduledStep FirstStep, IReadOnlyDictionary<DateTimeOffset, int> Reservation);
 
 /// <summary>Whether and how a contact may be enrolled. Pure.</summary>
 public static class EnrollmentRules
@@ -91,7 +91,8 @@ public static class EnrollmentRules
         User sender,
         string? activeSequenceId,
         string? activeSequenceName,
-        DateTimeOffset now)
+        DateTimeOffset now,
+        SendLedger? ledger = null)
     {
         if (activeSequenceId is not null)
         {
@@ -188,6 +189,21 @@ public static class EnrollmentRules
                 ? StepClock.DueAt(now, first.Delay, zone, sequence.Settings, isFirstStep: true)
                 : StepClock.Adjust(now, zone, sequence.Settings, isFirstStep: true);
 
+        // The send limit: this enrollment's emails, as planned, must fit the sender's 24-hour windows
+        // together with everything the sender has sent or planned.
+        var plan = SendLimits.PlanEmails(sequence, startAt, due, zone, delayOverrides);
+        var reservation = SendLimits.Count(plan.Values);
+        if (ledger is not null && !SendLimits.Fits(ledger, sender.DailySendLimit, reservation))
+        {
+            var offsets = plan.Values.Select(t => t - due).ToList();
+            var freesAt = SendLimits.EarliestFit(ledger, sender.DailySendLimit, offsets, now);
+            return new DomainError(ErrorKind.Rule, ErrorCodes.SendLimitReached, "The sender's daily send limit is reached",
+                freesAt is { } at
+                    ? $"Enrolling would take {sender.Name} over the limit of {sender.DailySendLimit} sequence emails in 24 hours (sent and scheduled). Capacity frees up at {at:u}; enroll then, or use sendFirstAt."
+                    : $"{sender.Name}'s limit of {sender.DailySendLimit} sequence emails in 24 hours leaves no room in the next {SendLimits.Horizon.TotalDays:0} days.",
+                Extensions: new Dictionary<string, object?> { ["dailySendLimit"] = sender.DailySendLimit, ["capacityFreesAt"] = freesAt });
+        }
+
         var events = new List<TimelineEvent> { new(EventTypes.Enrolled, now, startAt, Detail: $"Enrolled by {sender.Name} into '{sequence.Name}'.") };
         for (var skipped = 1; skipped < startAt; skipped++)
         {
@@ -212,8 +228,9 @@ public static class EnrollmentRules
             Revision = 1,
             EnrolledAt = now,
             Events = events,
+            Planned = plan,
         };
-        return new NewEnrollment(enrollment, new ScheduledStep(startAt, 1, due));
+        return new NewEnrollment(enrollment, new ScheduledStep(startAt, 1, due), reservation);
     }
 
     public static DomainError AlreadyEnrolled(string contactId, string activeSequenceId, string? activeSequenceName) =>

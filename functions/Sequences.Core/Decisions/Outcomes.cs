@@ -17,6 +17,9 @@ public sealed record Transition(Enrollment State, ScheduledStep? Timer = null)
 
     /// <summary>The contact's address was refused permanently: suppress it for every sequence.</summary>
     public bool MarksContactBounced { get; init; }
+
+    /// <summary>Changes to the sender's send ledger (per-hour email counts) that go with this transition.</summary>
+    public IReadOnlyDictionary<DateTimeOffset, int> LedgerDeltas { get; init; } = new Dictionary<DateTimeOffset, int>();
 }
 
 /// <summary>What to do with a due step message.</summary>

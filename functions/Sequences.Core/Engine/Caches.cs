@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using Microsoft.Extensions.Options;
+using Sequences.Core.Decisions;
 using Sequences.Core.Model;
 using Sequences.Core.Ports;
 
@@ -33,7 +34,7 @@ public sealed class EnrollmentCache
 }
 
 /// <summary>
-/// Sequences, senders and contacts as the engine reads them while running steps, kept for a short
+/// Sequences, senders (with their send ledger) and contacts as the engine reads them while running steps, kept for a short
 /// time (<see cref="SequencesOptions.ReferenceCacheTtl"/>). Edits made through this process are
 /// seen at once; edits made through another process within the TTL. Suppression never depends on
 /// this cache: unsubscribes and bounces end the enrollment itself, which every step re-checks.
@@ -50,8 +51,13 @@ public sealed class ReferenceCache(
     public Task<Sequence?> SequenceAsync(string id, CancellationToken cancellationToken) =>
         GetAsync($"s|{id}", async () => (await sequences.GetAsync(id, cancellationToken))?.Value);
 
-    public Task<User?> UserAsync(string id, CancellationToken cancellationToken) =>
-        GetAsync($"u|{id}", async () => (await users.GetAsync(id, cancellationToken))?.Value);
+    /// <summary>The sender and their send ledger (the window the step runner checks), read in one request.</summary>
+    public Task<SenderSnapshot?> SenderAsync(string id, CancellationToken cancellationToken) =>
+        GetAsync($"u|{id}", () =>
+        {
+            var now = time.GetUtcNow();
+            return users.GetWithLedgerAsync(id, now - TimeSpan.FromDays(1), now + SendLimits.Horizon + TimeSpan.FromDays(1), cancellationToken);
+        });
 
     public Task<Contact?> ContactAsync(string id, CancellationToken cancellationToken) =>
         GetAsync($"c|{id}", async () => (await contacts.GetAsync(id, cancellationToken))?.Value);
@@ -59,7 +65,7 @@ public sealed class ReferenceCache(
     /// <summary>Keeps a value just read fresh by someone else (the enrollment reads the contact and sender its first step needs).</summary>
     public void Prime(Contact c) => Put($"c|{c.Id}", c);
 
-    public void Prime(User u) => Put($"u|{u.Id}", u);
+    public void Prime(SenderSnapshot s) => Put($"u|{s.User.Value.Id}", s);
 
     private void Put(string key, object value)
     {
@@ -71,7 +77,7 @@ public sealed class ReferenceCache(
 
     public void Invalidate(Sequence s) => _entries.TryRemove($"s|{s.Id}", out _);
 
-    public void Invalidate(User u) => _entries.TryRemove($"u|{u.Id}", out _);
+    public void InvalidateSender(string userId) => _entries.TryRemove($"u|{userId}", out _);
 
     public void Invalidate(Contact c) => _entries.TryRemove($"c|{c.Id}", out _);
 

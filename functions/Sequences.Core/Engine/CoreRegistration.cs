@@ -24,6 +24,8 @@ public static class CoreRegistration
         services.AddSingleton<TaskService>();
         services.AddSingleton<DirectoryService>();
         services.AddSingleton<UnsubscribeService>();
+        services.AddSingleton<BulkOperations>();
+        services.AddSingleton<StatsService>();
         services.AddSingleton<Dispatcher>();
         services.AddSingleton<IWorkScheduler, WorkScheduler>();
         return services;

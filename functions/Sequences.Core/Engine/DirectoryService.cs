@@ -31,7 +31,7 @@ public sealed class DirectoryService(
             try
             {
                 await users.UpsertAsync(built.Value!, existing?.ETag, cancellationToken);
-                references.Invalidate(built.Value!);
+                references.InvalidateSender(userId);
                 return built;
             }
             catch (ConcurrencyException) when (attempt < 5)

@@ -8,6 +8,9 @@ using Sequences.Core.Validation;
 
 namespace Sequences.Core.Engine;
 
+/// <summary>One contact's outcome in a bulk enrollment.</summary>
+public sealed record BulkResult(string ContactId, Enrollment? Enrollment, DomainError? Error);
+
 /// <summary>Enrolls, reads and ends enrollments.</summary>
 public sealed class EnrollmentService(
     IEnrollmentStore enrollments,
@@ -25,6 +28,11 @@ public sealed class EnrollmentService(
     /// <summary>A pointer to an enrollment record that was never written is stale after this long.</summary>
     private static readonly TimeSpan PointerGrace = TimeSpan.FromSeconds(30);
 
+    /// <summary>Bulk-enrolled first emails go out at most 3 a minute per sender (HubSpot's rule).</summary>
+    public static readonly TimeSpan BulkSpacing = TimeSpan.FromSeconds(20);
+
+    public const int MaxBulk = 50;
+
     public async Task<Result<Enrollment>> EnrollAsync(string sequenceId, EnrollCommand? command, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
@@ -34,63 +42,187 @@ public sealed class EnrollmentService(
         }
 
         var c = command!;
-        // The contact and the sender are read fresh: suppression and deactivation must hold at once.
         var sequenceTask = references.SequenceAsync(sequenceId, cancellationToken);
-        var contactTask = contacts.GetAsync(c.ContactId!, cancellationToken);
-        var senderTask = users.GetAsync(c.SenderUserId!, cancellationToken);
-
+        var senderTask = ReadSenderAsync(c.SenderUserId!, now, cancellationToken);
         if (await sequenceTask is not { } sequence)
         {
             return DomainError.NotFound(ErrorCodes.SequenceNotFound, "Sequence", sequenceId);
         }
 
-        if (await contactTask is not { } contact)
-        {
-            return DomainError.NotFound(ErrorCodes.ContactNotFound, "Contact", c.ContactId!);
-        }
-
         if (await senderTask is not { } sender)
         {
-            return new DomainError(ErrorKind.NotFound, ErrorCodes.SenderNotFound, "Sender not found", $"There is no user with id '{c.SenderUserId}'.");
+            return SenderNotFound(c.SenderUserId!);
         }
 
-        var decided = EnrollmentRules.Enroll(Ids.Enrollment(sequence.Id, ids.NewId()), c, sequence, contact.Value, sender.Value, null, null, now);
-        if (decided.Error is { } refused)
+        var (result, _) = await EnrollOneAsync(sequence, sender, c, now, cancellationToken);
+        return result;
+    }
+
+    /// <summary>
+    /// Enrolls up to <see cref="MaxBulk"/> contacts; one contact's refusal does not affect the
+    /// others. First emails are spaced <see cref="BulkSpacing"/> apart per sender, after any
+    /// bulk sends already planned for that sender.
+    /// </summary>
+    public async Task<Result<IReadOnlyList<BulkResult>>> EnrollBatchAsync(string sequenceId, BulkEnrollCommand? command, CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
+        if (command?.Contacts is { Count: > MaxBulk } tooMany)
         {
-            return refused;
+            return new DomainError(ErrorKind.Validation, ErrorCodes.BatchTooLarge, "Too many contacts in one request",
+                $"A bulk enrollment takes at most {MaxBulk} contacts; this one has {tooMany.Count}. Split it into several requests.",
+                Extensions: new Dictionary<string, object?> { ["maxContacts"] = MaxBulk });
         }
 
-        var (enrollment, first) = decided.Value!;
-        references.Prime(contact.Value);
-        references.Prime(sender.Value);
+        if (command?.Contacts is not { Count: > 0 } items)
+        {
+            return DomainError.Invalid("contacts", "At least one contact is required.");
+        }
+
+        if (EnrollmentRules.ValidateRequest(command.For(new BulkContactCommand("placeholder")), now) is { } invalid)
+        {
+            return invalid;
+        }
+
+        if (await references.SequenceAsync(sequenceId, cancellationToken) is not { } sequence)
+        {
+            return DomainError.NotFound(ErrorCodes.SequenceNotFound, "Sequence", sequenceId);
+        }
+
+        if (await ReadSenderAsync(command.SenderUserId!, now, cancellationToken) is not { } sender)
+        {
+            return SenderNotFound(command.SenderUserId!);
+        }
+
+        // Slots for the contacts whose first step is an automated email, in request order.
+        var commands = items.Select(command.For).ToList();
+        var throttled = commands.Select(c => sequence.StepAt(c.StartAtStep ?? 1) is { IsAutomatedEmail: true }).ToList();
+        var slotCount = throttled.Count(t => t);
+        var firstSlot = slotCount == 0 ? now : await users.ClaimBulkSlotsAsync(sender.User.Value.Id, slotCount, BulkSpacing, command.SendFirstAt ?? now, cancellationToken);
+
+        var results = new List<BulkResult>();
+        var slot = 0;
+        for (var i = 0; i < commands.Count; i++)
+        {
+            var c = commands[i];
+            if (throttled[i])
+            {
+                var at = firstSlot + slot++ * BulkSpacing;
+                c = c with { SendFirstAt = c.SendFirstAt is { } own && own > at ? own : at };
+            }
+
+            if (EnrollmentRules.ValidateRequest(c, now) is { } itemInvalid)
+            {
+                results.Add(new BulkResult(c.ContactId ?? "", null, itemInvalid));
+                continue;
+            }
+
+            var (result, updated) = await EnrollOneAsync(sequence, sender, c, now, cancellationToken);
+            sender = updated;
+            results.Add(new BulkResult(c.ContactId!, result.Value, result.Error));
+        }
+
+        return results;
+    }
+
+    private Task<SenderSnapshot?> ReadSenderAsync(string userId, DateTimeOffset now, CancellationToken cancellationToken) =>
+        users.GetWithLedgerAsync(userId, now - TimeSpan.FromDays(1), now + SendLimits.Horizon + TimeSpan.FromDays(7), cancellationToken);
+
+    private static DomainError SenderNotFound(string userId) =>
+        new(ErrorKind.NotFound, ErrorCodes.SenderNotFound, "Sender not found", $"There is no user with id '{userId}'.");
+
+    /// <summary>
+    /// One enrollment: decide on the contact as read now and the sender's ledger, claim the
+    /// contact's active pointer, reserve the planned emails against the ledger (conditionally: on a
+    /// race the decision is taken again on a fresh read), set the first timer, write the record.
+    /// Returns the sender snapshot as it is afterwards, for the next contact of a bulk request.
+    /// </summary>
+    private async Task<(Result<Enrollment> Result, SenderSnapshot Sender)> EnrollOneAsync(
+        Sequence sequence, SenderSnapshot sender, EnrollCommand c, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        if (await contacts.GetAsync(c.ContactId!, cancellationToken) is not { } contact)
+        {
+            return (DomainError.NotFound(ErrorCodes.ContactNotFound, "Contact", c.ContactId!), sender);
+        }
+
+        var enrollmentId = Ids.Enrollment(sequence.Id, ids.NewId());
+        var claimed = false;
+        for (var attempt = 1; ; attempt++)
+        {
+            var decided = EnrollmentRules.Enroll(enrollmentId, c, sequence, contact.Value, sender.User.Value, null, null, now, sender.Ledger);
+            if (decided.Error is { } refused)
+            {
+                if (claimed)
+                {
+                    await contacts.ReleaseActiveEnrollmentAsync(contact.Value.Id, enrollmentId, cancellationToken);
+                }
+
+                return (refused, sender);
+            }
+
+            var (enrollment, first, reservation) = decided.Value!;
+            if (!claimed)
+            {
+                if (await ClaimContactAsync(contact.Value.Id, enrollment, now, cancellationToken) is { } conflict)
+                {
+                    return (conflict, sender);
+                }
+
+                claimed = true;
+            }
+
+            var reserved = await users.TryReserveAsync(sender, reservation, [enrollment.Id], cancellationToken);
+            if (reserved is null)
+            {
+                // Someone else changed the sender's ledger (or the sender) since we read it.
+                sender = await ReadSenderAsync(sender.User.Value.Id, now, cancellationToken) ?? sender;
+                if (attempt < 10)
+                {
+                    continue;
+                }
+
+                throw new ConcurrencyException($"Could not reserve sends for user {sender.User.Value.Id} after {attempt} attempts.");
+            }
+
+            references.Prime(contact.Value);
+            references.Prime(reserved);
+
+            // Timer before record (see Transition): a message that finds no record yet waits for it.
+            await scheduler.ScheduleAsync(WorkMessage.ForStep(enrollment.SequenceId, enrollment.Id, first.Step, first.Revision, first.DueAt), first.DueAt, cancellationToken);
+            cache.Remember(enrollment, await enrollments.CreateAsync(enrollment, cancellationToken));
+            logger.Enrolled(contact.Value.Id, enrollment.Id, enrollment.SequenceId, first.DueAt);
+            return (enrollment, reserved);
+        }
+    }
+
+    /// <summary>
+    /// One active sequence per contact, atomically: insert the contact's active pointer. Most
+    /// contacts have none yet, so that is tried first; otherwise it is replaced only if it points to
+    /// an enrollment that has ended, and only if nobody replaced it meanwhile (its ETag).
+    /// </summary>
+    private async Task<DomainError?> ClaimContactAsync(string contactId, Enrollment enrollment, DateTimeOffset now, CancellationToken cancellationToken)
+    {
         var pointer = new ActiveEnrollmentPointer(enrollment.Id, enrollment.SequenceId, now);
-
-        // One active sequence per contact, atomically: insert the contact's active pointer. Most
-        // contacts have none yet, so try that first; otherwise replace it only if it points to an
-        // enrollment that has ended, and only if nobody replaced it meanwhile (its ETag).
-        if (!await contacts.TryClaimActiveEnrollmentAsync(contact.Value.Id, pointer, null, cancellationToken))
+        if (await contacts.TryClaimActiveEnrollmentAsync(contactId, pointer, null, cancellationToken))
         {
-            var active = await contacts.GetActiveEnrollmentAsync(c.ContactId!, cancellationToken);
-            var (activeSequenceId, activeSequenceName) = await ActiveSequenceAsync(c.ContactId!, active, now, cancellationToken);
-            if (activeSequenceId is not null)
-            {
-                return EnrollmentRules.AlreadyEnrolled(contact.Value.Id, activeSequenceId, activeSequenceName);
-            }
-
-            if (active is null || !await contacts.TryClaimActiveEnrollmentAsync(contact.Value.Id, pointer, active.ETag, cancellationToken))
-            {
-                // Another request enrolled the contact between our read and our write.
-                var winner = await contacts.GetActiveEnrollmentAsync(contact.Value.Id, cancellationToken);
-                var winnerName = winner is null ? null : (await references.SequenceAsync(winner.Value.SequenceId, cancellationToken))?.Name;
-                return EnrollmentRules.AlreadyEnrolled(contact.Value.Id, winner?.Value.SequenceId ?? "unknown", winnerName);
-            }
+            return null;
         }
 
-        // Timer before record (see Transition): a message that finds no record yet waits for it.
-        await scheduler.ScheduleAsync(WorkMessage.ForStep(enrollment.SequenceId, enrollment.Id, first.Step, first.Revision, first.DueAt), first.DueAt, cancellationToken);
-        cache.Remember(enrollment, await enrollments.CreateAsync(enrollment, cancellationToken));
-        logger.Enrolled(contact.Value.Id, enrollment.Id, enrollment.SequenceId, first.DueAt);
-        return enrollment;
+        var active = await contacts.GetActiveEnrollmentAsync(contactId, cancellationToken);
+        var (activeSequenceId, activeSequenceName) = await ActiveSequenceAsync(contactId, active, now, cancellationToken);
+        if (activeSequenceId is not null)
+        {
+            return EnrollmentRules.AlreadyEnrolled(contactId, activeSequenceId, activeSequenceName);
+        }
+
+        if (active is not null && await contacts.TryClaimActiveEnrollmentAsync(contactId, pointer, active.ETag, cancellationToken))
+        {
+            return null;
+        }
+
+        // Another request enrolled the contact between our read and our write.
+        var winner = await contacts.GetActiveEnrollmentAsync(contactId, cancellationToken);
+        var winnerName = winner is null ? null : (await references.SequenceAsync(winner.Value.SequenceId, cancellationToken))?.Name;
+        return EnrollmentRules.AlreadyEnrolled(contactId, winner?.Value.SequenceId ?? "unknown", winnerName);
     }
 
     /// <summary>The sequence the contact is active in, or nulls; a pointer to an ended or never-written enrollment does not count.</summary>

@@ -35,6 +35,9 @@ internal static partial class Logs
     [LoggerMessage(1011, LogLevel.Information, "Enrollment {EnrollmentId} (sequence {SequenceId}) ended: {Reason}")]
     public static partial void Ended(this ILogger logger, string enrollmentId, string sequenceId, string reason);
 
+    [LoggerMessage(1030, LogLevel.Information, "Operation {Op} on {Scope} {Id}: {Count} enrollments done, more pages: {More}")]
+    public static partial void OperationPage(this ILogger logger, string op, string scope, string id, int count, bool more);
+
     [LoggerMessage(1020, LogLevel.Debug, "Dispatcher moved {Count} due timers onto the work queue")]
     public static partial void Dispatched(this ILogger logger, int count);
 

@@ -65,11 +65,12 @@ public sealed class StepRunner(
             var e = current!.Value;
             var seqTask = references.SequenceAsync(e.SequenceId, cancellationToken);
             var contactTask = references.ContactAsync(e.ContactId, cancellationToken);
-            var senderTask = references.UserAsync(e.SenderUserId, cancellationToken);
+            var senderTask = references.SenderAsync(e.SenderUserId, cancellationToken);
             sequence = await seqTask;
             contact = await contactTask;
-            sender = await senderTask;
-            decision = EnrollmentDecisions.OnStepDue(e, sequence, contact, sender, message, time.GetUtcNow(), Policy);
+            var snapshot = await senderTask;
+            sender = snapshot?.User.Value;
+            decision = EnrollmentDecisions.OnStepDue(e, sequence, contact, sender, message, time.GetUtcNow(), Policy, snapshot?.Ledger);
         }
 
         switch (decision)
@@ -122,7 +123,7 @@ public sealed class StepRunner(
         catch (EmailSendException failure)
         {
             logger.EmailFailed(send.Claimed.Id, send.Claimed.SequenceId, send.StepNumber, failure.Kind.ToString(), failure.Message);
-            var transition = EnrollmentDecisions.OnSendFailed(send.Claimed, failure.Kind, failure.Message, failure.RetryAfter, time.GetUtcNow());
+            var transition = EnrollmentDecisions.OnSendFailed(send.Claimed, failure.Kind, failure.Message, failure.RetryAfter, time.GetUtcNow(), sequence);
             if (transition is null)
             {
                 // It may have left: keep the claim; when the lease ends the in-doubt rule decides.

@@ -85,3 +85,23 @@ public sealed class TaskService(
         }
     }
 }
+
+/// <summary>Sequence statistics, computed from the enrollment records on request.</summary>
+public sealed class StatsService(IEnrollmentStore enrollments, ReferenceCache references)
+{
+    public async Task<Result<Decisions.SequenceStats>> ForSequenceAsync(string sequenceId, CancellationToken cancellationToken)
+    {
+        if (await references.SequenceAsync(sequenceId, cancellationToken) is not { } sequence)
+        {
+            return DomainError.NotFound(ErrorCodes.SequenceNotFound, "Sequence", sequenceId);
+        }
+
+        var all = new List<Enrollment>();
+        await foreach (var e in enrollments.ListForStatsAsync(sequenceId, cancellationToken))
+        {
+            all.Add(e);
+        }
+
+        return Decisions.Statistics.Compute(sequence, all);
+    }
+}

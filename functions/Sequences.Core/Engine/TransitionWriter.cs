@@ -15,7 +15,9 @@ public sealed class TransitionWriter(
     IWorkScheduler scheduler,
     ITaskStore tasks,
     IContactStore contacts,
+    IUserStore users,
     EnrollmentCache cache,
+    ReferenceCache references,
     TimeProvider time,
     ILogger<TransitionWriter> logger)
 {
@@ -45,6 +47,14 @@ public sealed class TransitionWriter(
         if (transition.CancelTaskId is { } taskId)
         {
             await CancelTaskAsync(state.SenderUserId, taskId, cancellationToken);
+        }
+
+        if (transition.LedgerDeltas.Count > 0)
+        {
+            // After the state write: if we stopped in between, the ledger keeps a reservation too many
+            // (conservative), rather than a state with reservations the ledger lacks.
+            await users.AdjustLedgerAsync(state.SenderUserId, transition.LedgerDeltas, cancellationToken);
+            references.InvalidateSender(state.SenderUserId);
         }
 
         return newETag;

@@ -11,7 +11,37 @@ public static class WorkTypes
 
     /// <summary>Several due steps in one queue message (the dispatcher's batches).</summary>
     public const string Batch = "batch";
+
+    /// <summary>An operation over many enrollments, a page at a time (see <see cref="BulkOperation"/>).</summary>
+    public const string Operation = "operation";
 }
+
+/// <summary>
+/// An operation applied to every enrollment of a sequence or of a sender: one page per queue
+/// message, the next page queued by the one before, so ten thousand enrollments never make one
+/// long request. Each step is idempotent (pausing a paused enrollment changes nothing), so a
+/// page delivered twice is harmless.
+/// </summary>
+public sealed record BulkOperation(
+    string Type,
+    string Op,
+    string Scope,
+    string Id,
+    string? Continuation = null,
+    string? Reason = null)
+{
+    public const string Pause = "pause";
+    public const string Resume = "resume";
+    public const string End = "end";
+    public const string SequenceScope = "sequence";
+    public const string SenderScope = "sender";
+
+    public static BulkOperation Create(string op, string scope, string id, string? reason = null) =>
+        new(WorkTypes.Operation, op, scope, id, null, reason);
+}
+
+/// <summary>What a work-queue message holds: due steps, or one page of a bulk operation.</summary>
+public sealed record WorkItems(IReadOnlyList<WorkMessage> Steps, BulkOperation? Operation);
 
 /// <summary>
 /// The body of a work-queue message: one work message, or a batch of them. Batching lets the
@@ -31,6 +61,32 @@ public static class WorkEnvelope
 
     public static string ToJson(IReadOnlyList<WorkMessage> messages) =>
         messages.Count == 1 ? messages[0].ToJson() : JsonSerializer.Serialize(new Batch(WorkTypes.Batch, messages), Json);
+
+    public static string ToJson(BulkOperation operation) => JsonSerializer.Serialize(operation, Json);
+
+    /// <summary>What a queue message body holds; throws <see cref="FormatException"/> for anything else.</summary>
+    public static WorkItems ParseAny(string json)
+    {
+        if (json.Contains("\"operation\"", StringComparison.Ordinal))
+        {
+            BulkOperation? op;
+            try
+            {
+                op = JsonSerializer.Deserialize<BulkOperation>(json, Json);
+            }
+            catch (JsonException e)
+            {
+                throw new FormatException($"The work message is not valid JSON: {e.Message}", e);
+            }
+
+            if (op is { Type: WorkTypes.Operation } && !string.IsNullOrEmpty(op.Op) && !string.IsNullOrEmpty(op.Scope) && !string.IsNullOrEmpty(op.Id))
+            {
+                return new WorkItems([], op);
+            }
+        }
+
+        return new WorkItems(Parse(json), null);
+    }
 
     /// <summary>The work messages in a queue message body; throws <see cref="FormatException"/> for anything else.</summary>
     public static IReadOnlyList<WorkMessage> Parse(string json)

@@ -33,4 +33,7 @@ public static class ErrorCodes
     public const string SequenceHasNoSteps = "SEQUENCE_HAS_NO_STEPS";
     public const string EnrollmentEnded = "ENROLLMENT_ENDED";
     public const string TaskNotOpen = "TASK_NOT_OPEN";
+    public const string BatchTooLarge = "BATCH_TOO_LARGE";
+    public const string IdempotencyKeyReused = "IDEMPOTENCY_KEY_REUSED";
+    public const string IdempotentRequestInProgress = "IDEMPOTENT_REQUEST_IN_PROGRESS";
 }

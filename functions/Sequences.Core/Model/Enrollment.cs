@@ -94,6 +94,13 @@ public sealed record Enrollment
 
     public string? ThreadSubject { get; init; }
 
+    /// <summary>
+    /// When each automated email of this enrollment is planned to go (by step). These emails are
+    /// reserved against the sender's send limit; the reservations move when the timing changes
+    /// (a task completed late, a pause, a deferral) and are released when the enrollment ends early.
+    /// </summary>
+    public IReadOnlyDictionary<int, DateTimeOffset> Planned { get; init; } = new Dictionary<int, DateTimeOffset>();
+
     /// <summary>Attempts of the current step that were put off (send failed, limit reached), in a row.</summary>
     public int Deferrals { get; init; }
 

@@ -15,7 +15,37 @@ public interface IUserStore
     Task<Versioned<User>?> GetAsync(string userId, CancellationToken cancellationToken);
 
     Task<string> UpsertAsync(User user, string? etag, CancellationToken cancellationToken);
+
+    /// <summary>The user and its send ledger between two times, read together (one request).</summary>
+    Task<SenderSnapshot?> GetWithLedgerAsync(string userId, DateTimeOffset from, DateTimeOffset to, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Applies <paramref name="deltas"/> to the ledger only if the touched hours are as
+    /// <paramref name="basis"/> read them, and records <paramref name="enrollmentIds"/> in the
+    /// sender's enrollment index, atomically. Returns the snapshot as it now is, or null when the
+    /// ledger changed meanwhile (read again and decide again).
+    /// </summary>
+    Task<SenderSnapshot?> TryReserveAsync(SenderSnapshot basis, IReadOnlyDictionary<DateTimeOffset, int> deltas, IReadOnlyList<string> enrollmentIds, CancellationToken cancellationToken);
+
+    /// <summary>Applies <paramref name="deltas"/> to the ledger whatever it holds now (moves and releases).</summary>
+    Task AdjustLedgerAsync(string userId, IReadOnlyDictionary<DateTimeOffset, int> deltas, CancellationToken cancellationToken);
+
+    /// <summary>The enrollments the user sends (ever), from the sender's index.</summary>
+    IAsyncEnumerable<ContactEnrollmentRef> ListEnrollmentsAsync(string userId, CancellationToken cancellationToken);
+
+    /// <summary>One page of the sender's enrollment ids.</summary>
+    Task<ResultPage<string>> ListEnrollmentIdsPageAsync(string userId, string? continuation, int pageSize, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Takes <paramref name="count"/> consecutive bulk-send slots, <paramref name="spacing"/> apart, for
+    /// the user; the first is at or after <paramref name="notBefore"/> and after every slot taken
+    /// before. Returns the first slot's time.
+    /// </summary>
+    Task<DateTimeOffset> ClaimBulkSlotsAsync(string userId, int count, TimeSpan spacing, DateTimeOffset notBefore, CancellationToken cancellationToken);
 }
+
+/// <summary>A sender, their send ledger, and the versions a reservation against it is conditional on.</summary>
+public sealed record SenderSnapshot(Versioned<User> User, Decisions.SendLedger Ledger, object Basis);
 
 /// <summary>The contact's pointer to its one active enrollment (one active sequence per contact).</summary>
 public sealed record ActiveEnrollmentPointer(string EnrollmentId, string SequenceId, DateTimeOffset ClaimedAt);
@@ -40,6 +70,9 @@ public interface IContactStore
     Task<bool> TryClaimActiveEnrollmentAsync(string contactId, ActiveEnrollmentPointer pointer, string? expectedETag, CancellationToken cancellationToken);
 
     Task<IReadOnlyList<ContactEnrollmentRef>> ListEnrollmentsAsync(string contactId, CancellationToken cancellationToken);
+
+    /// <summary>Takes back a claim made for an enrollment that was then refused (pointer and history row), if still ours.</summary>
+    Task ReleaseActiveEnrollmentAsync(string contactId, string enrollmentId, CancellationToken cancellationToken);
 }
 
 public interface ISequenceStore
@@ -66,7 +99,16 @@ public interface IEnrollmentStore
     Task<string> ReplaceAsync(Enrollment enrollment, string etag, CancellationToken cancellationToken);
 
     IAsyncEnumerable<Enrollment> ListBySequenceAsync(string sequenceId, EnrollmentStatus? status, CancellationToken cancellationToken);
+
+    /// <summary>One page of a sequence's enrollment ids in the given states, and where the next page starts (null: last page).</summary>
+    Task<ResultPage<string>> ListIdsPageAsync(string sequenceId, IReadOnlyList<EnrollmentStatus> statuses, string? continuation, int pageSize, CancellationToken cancellationToken);
+
+    /// <summary>Every enrollment of a sequence with only what statistics need (state, end reason, timeline).</summary>
+    IAsyncEnumerable<Enrollment> ListForStatsAsync(string sequenceId, CancellationToken cancellationToken);
 }
+
+/// <summary>A page of results and the token for the next one (null on the last page).</summary>
+public sealed record ResultPage<T>(IReadOnlyList<T> Items, string? Continuation);
 
 public interface ITaskStore
 {

@@ -10,6 +10,9 @@ public interface IWorkQueue
 
     /// <summary>Enqueues several work messages as one queue message (at most <see cref="WorkEnvelope.MaxBatch"/>).</summary>
     Task EnqueueBatchAsync(IReadOnlyList<WorkMessage> messages, TimeSpan delay, CancellationToken cancellationToken);
+
+    /// <summary>Enqueues one page of a bulk operation.</summary>
+    Task EnqueueAsync(BulkOperation operation, CancellationToken cancellationToken);
 }
 
 /// <summary>Durable timers: work that becomes due at a given time.</summary>

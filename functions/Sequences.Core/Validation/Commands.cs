@@ -55,3 +55,47 @@ public sealed record EnrollCommand(
     DateTimeOffset? SendFirstAt = null,
     IReadOnlyDictionary<string, string>? DelayOverrides = null,
     IReadOnlyDictionary<string, TaskOverrideCommand>? TaskOverrides = null);
+
+/// <summary>One contact of a bulk enrollment; its fields override the request's common options (tokens are merged).</summary>
+public sealed record BulkContactCommand(
+    string? ContactId,
+    IReadOnlyDictionary<string, string>? Tokens = null,
+    string? FromAddress = null,
+    int? StartAtStep = null,
+    string? TimeZone = null,
+    DateTimeOffset? SendFirstAt = null,
+    IReadOnlyDictionary<string, string>? DelayOverrides = null,
+    IReadOnlyDictionary<string, TaskOverrideCommand>? TaskOverrides = null);
+
+public sealed record BulkEnrollCommand(
+    string? SenderUserId,
+    IReadOnlyList<BulkContactCommand>? Contacts,
+    string? FromAddress = null,
+    IReadOnlyDictionary<string, string>? Tokens = null,
+    int? StartAtStep = null,
+    string? TimeZone = null,
+    DateTimeOffset? SendFirstAt = null,
+    IReadOnlyDictionary<string, string>? DelayOverrides = null,
+    IReadOnlyDictionary<string, TaskOverrideCommand>? TaskOverrides = null)
+{
+    /// <summary>The single-enrollment command for one contact: its own values over the common ones.</summary>
+    public EnrollCommand For(BulkContactCommand c)
+    {
+        var tokens = new Dictionary<string, string>(Tokens ?? new Dictionary<string, string>(), StringComparer.Ordinal);
+        foreach (var (k, v) in c.Tokens ?? new Dictionary<string, string>())
+        {
+            tokens[k] = v;
+        }
+
+        return new EnrollCommand(
+            c.ContactId,
+            SenderUserId,
+            c.FromAddress ?? FromAddress,
+            tokens,
+            c.StartAtStep ?? StartAtStep,
+            c.TimeZone ?? TimeZone,
+            c.SendFirstAt ?? SendFirstAt,
+            c.DelayOverrides ?? DelayOverrides,
+            c.TaskOverrides ?? TaskOverrides);
+    }
+}

@@ -12,6 +12,16 @@ internal static class EnrollmentEndpoints
     public static void MapEnrollments(this RouteGroupBuilder api)
     {
         api.MapPost("/sequences/{sequenceId}/enrollments", Enroll);
+        api.MapPost("/sequences/{sequenceId}/enrollments/batch", EnrollBatch);
+        api.MapPost("/sequences/{sequenceId}/pause", (string sequenceId, DirectoryService d, BulkOperations o, CancellationToken ct) =>
+            StartForSequence(sequenceId, BulkOperation.Pause, d, o, ct));
+        api.MapPost("/sequences/{sequenceId}/resume", (string sequenceId, DirectoryService d, BulkOperations o, CancellationToken ct) =>
+            StartForSequence(sequenceId, BulkOperation.Resume, d, o, ct));
+        api.MapPost("/users/{userId}/sequences/pause", (string userId, DirectoryService d, BulkOperations o, CancellationToken ct) =>
+            StartForSender(userId, BulkOperation.Pause, d, o, ct));
+        api.MapPost("/users/{userId}/sequences/resume", (string userId, DirectoryService d, BulkOperations o, CancellationToken ct) =>
+            StartForSender(userId, BulkOperation.Resume, d, o, ct));
+        api.MapGet("/sequences/{sequenceId}/stats", Stats);
         api.MapGet("/sequences/{sequenceId}/enrollments", ListBySequence);
         api.MapGet("/contacts/{contactId}/enrollments", ListByContact);
         api.MapGet("/enrollments/{enrollmentId}", Get);
@@ -26,6 +36,42 @@ internal static class EnrollmentEndpoints
         string sequenceId, HttpRequest request, EnrollmentService enrollments, CancellationToken ct) =>
         Endpoint.CreatedAsync<EnrollCommand, Enrollment, EnrollmentResponse>(
             request, body => enrollments.EnrollAsync(sequenceId, body, ct), e => EnrollmentResponse.From(e), e => $"/api/enrollments/{e.Id}", ct);
+
+    private static Task<Results<Ok<BulkResponse>, ProblemHttpResult>> EnrollBatch(
+        string sequenceId, HttpRequest request, EnrollmentService enrollments, CancellationToken ct) =>
+        Endpoint.OkAsync<BulkEnrollCommand, IReadOnlyList<BulkResult>, BulkResponse>(
+            request, body => enrollments.EnrollBatchAsync(sequenceId, body, ct), BulkResponse.From, ct);
+
+    /// <summary>Pausing or resuming a whole sequence runs through the work queue, a page at a time: 202.</summary>
+    private static async Task<Results<Accepted<OperationResponse>, ProblemHttpResult>> StartForSequence(
+        string sequenceId, string op, DirectoryService directory, BulkOperations operations, CancellationToken ct)
+    {
+        if (await directory.GetSequenceAsync(sequenceId, ct) is null)
+        {
+            return Problems.From(DomainError.NotFound(ErrorCodes.SequenceNotFound, "Sequence", sequenceId));
+        }
+
+        await operations.StartAsync(BulkOperation.Create(op, BulkOperation.SequenceScope, sequenceId), ct);
+        return TypedResults.Accepted($"/api/sequences/{sequenceId}/enrollments", new OperationResponse(op, BulkOperation.SequenceScope, sequenceId, "accepted"));
+    }
+
+    private static async Task<Results<Accepted<OperationResponse>, ProblemHttpResult>> StartForSender(
+        string userId, string op, DirectoryService directory, BulkOperations operations, CancellationToken ct)
+    {
+        if (await directory.GetUserAsync(userId, ct) is null)
+        {
+            return Problems.From(DomainError.NotFound(ErrorCodes.UserNotFound, "User", userId));
+        }
+
+        await operations.StartAsync(BulkOperation.Create(op, BulkOperation.SenderScope, userId), ct);
+        return TypedResults.Accepted($"/api/users/{userId}", new OperationResponse(op, BulkOperation.SenderScope, userId, "accepted"));
+    }
+
+    private static async Task<Results<Ok<StatsResponse>, ProblemHttpResult>> Stats(string sequenceId, StatsService stats, CancellationToken ct)
+    {
+        var result = await stats.ForSequenceAsync(sequenceId, ct);
+        return result.Error is { } e ? Problems.From(e) : TypedResults.Ok(StatsResponse.From(result.Value!));
+    }
 
     private static async Task<Results<Ok<EnrollmentResponse>, ProblemHttpResult>> Get(string enrollmentId, EnrollmentService enrollments, CancellationToken ct) =>
         await enrollments.GetAsync(enrollmentId, ct) is { } e

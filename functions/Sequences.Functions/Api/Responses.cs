@@ -68,3 +68,31 @@ internal sealed record TaskResponse(
     public static TaskResponse From(TaskItem t) => new(t.Id, t.UserId, t.EnrollmentId, t.SequenceId, t.ContactId, t.Step,
         StepTypes.Name(t.Type), t.Title, t.Subject, t.Body, t.ContinueWithoutCompleting, t.Status, t.CreatedAt, t.CompletedAt);
 }
+
+internal sealed record ErrorBody(string Code, string? Detail);
+
+internal sealed record BulkItemResponse(string ContactId, string? EnrollmentId, EnrollmentStatus? Status, DateTimeOffset? NextActionAt, ErrorBody? Error);
+
+internal sealed record BulkResponse(IReadOnlyList<BulkItemResponse> Results, int Enrolled, int Failed)
+{
+    public static BulkResponse From(IReadOnlyList<Core.Engine.BulkResult> results)
+    {
+        var items = results.Select(r => new BulkItemResponse(r.ContactId, r.Enrollment?.Id, r.Enrollment?.Status, r.Enrollment?.NextActionAt,
+            r.Error is { } e ? new ErrorBody(e.Code, e.Detail) : null)).ToList();
+        return new BulkResponse(items, items.Count(i => i.Error is null), items.Count(i => i.Error is not null));
+    }
+}
+
+internal sealed record OperationResponse(string Operation, string Scope, string Id, string Status);
+
+internal sealed record StepStatsResponse(int Step, string Type, int Sent, int TasksCreated, int TasksCompleted, int Skipped);
+
+internal sealed record StatsResponse(
+    string SequenceId, int Enrolled, int Active, int Paused, int Finished, int Unenrolled, IReadOnlyDictionary<string, int> UnenrolledByReason,
+    int EmailsSent, int TasksCreated, int TasksCompleted, int Replies, int Bounces, int Unsubscribes, int MeetingsBooked, IReadOnlyList<StepStatsResponse> Steps)
+{
+    public static StatsResponse From(Core.Decisions.SequenceStats s) => new(
+        s.SequenceId, s.Enrolled, s.Active, s.Paused, s.Finished, s.Unenrolled, s.UnenrolledByReason, s.EmailsSent, s.TasksCreated, s.TasksCompleted,
+        s.Replies, s.Bounces, s.Unsubscribes, s.MeetingsBooked,
+        s.Steps.Select(x => new StepStatsResponse(x.Step, StepTypes.Name(x.Type), x.Sent, x.TasksCreated, x.TasksCompleted, x.Skipped)).ToList());
+}

@@ -102,6 +102,7 @@ public static class SequencesApp
             _ => Task.CompletedTask,
         });
         app.UseMiddleware<ApiKeyMiddleware>();
+        app.UseMiddleware<IdempotencyMiddleware>();
         app.Use(async (context, next) =>
         {
             using var activity = StorageMetrics.Activity("api");

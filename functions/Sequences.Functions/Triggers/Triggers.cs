@@ -9,7 +9,7 @@ namespace Sequences.Functions.Triggers;
 /// What each queue and timer function does. Both hosting paths call these: the local listeners
 /// and dispatcher loop, and the custom-handler envelope endpoints the Functions host posts to.
 /// </summary>
-internal sealed class WorkTrigger(StepRunner steps, IWorkQueue queue, ILogger<WorkTrigger> logger)
+internal sealed class WorkTrigger(StepRunner steps, BulkOperations operations, IWorkQueue queue, ILogger<WorkTrigger> logger)
 {
     public const string FunctionName = "WorkQueue";
     public const string BindingName = "message";
@@ -21,7 +21,14 @@ internal sealed class WorkTrigger(StepRunner steps, IWorkQueue queue, ILogger<Wo
     public async Task HandleAsync(string messageText, CancellationToken cancellationToken)
     {
         using var activity = StorageMetrics.Activity("step");
-        var messages = WorkEnvelope.Parse(messageText);
+        var items = WorkEnvelope.ParseAny(messageText);
+        if (items.Operation is { } operation)
+        {
+            await operations.RunPageAsync(operation, cancellationToken);
+            return;
+        }
+
+        var messages = items.Steps;
         if (messages.Count == 1)
         {
             await RunAsync(messages[0], cancellationToken);

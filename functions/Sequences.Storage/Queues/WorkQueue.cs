@@ -16,6 +16,9 @@ internal sealed class WorkQueue(StorageClients clients, QueueSignals signals) : 
     public Task EnqueueBatchAsync(IReadOnlyList<WorkMessage> messages, TimeSpan delay, CancellationToken cancellationToken) =>
         SendAsync(WorkEnvelope.ToJson(messages), delay, cancellationToken);
 
+    public Task EnqueueAsync(BulkOperation operation, CancellationToken cancellationToken) =>
+        SendAsync(WorkEnvelope.ToJson(operation), TimeSpan.Zero, cancellationToken);
+
     private async Task SendAsync(string body, TimeSpan delay, CancellationToken cancellationToken)
     {
         // Queue invisibility is counted in whole seconds; rounding up means a message never

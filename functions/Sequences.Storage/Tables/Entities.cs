@@ -9,6 +9,17 @@ namespace Sequences.Storage.Tables;
 internal static class Keys
 {
     public const string UserRow = "user";
+    public const string LedgerPrefix = "ledger|";
+    public const string SenderIndexPrefix = "enr|";
+    public const string SenderIndexEnd = "enr}";
+    public const string BulkRow = "bulk";
+
+    /// <summary>A send-ledger row in the user's partition: one per UTC hour with emails.</summary>
+    public static string LedgerRow(DateTimeOffset hour) =>
+        LedgerPrefix + hour.UtcDateTime.ToString("yyyyMMddHH", System.Globalization.CultureInfo.InvariantCulture);
+
+    public static DateTimeOffset LedgerHour(string rowKey) =>
+        new(DateTime.ParseExact(rowKey[LedgerPrefix.Length..], "yyyyMMddHH", System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.AssumeUniversal | System.Globalization.DateTimeStyles.AdjustToUniversal), TimeSpan.Zero);
     public const string ContactRow = "contact";
     public const string ActiveRow = "active";
     public const string SequenceRow = "sequence";
@@ -130,6 +141,7 @@ internal sealed class EnrollmentEntity : EntityBase
     public string? ThreadMessageId { get; set; }
     public string? ThreadSubject { get; set; }
     public int Deferrals { get; set; }
+    public string? Planned { get; set; }
     public string? Events0 { get; set; }
     public string? Events1 { get; set; }
     public string? Events2 { get; set; }
@@ -170,4 +182,20 @@ internal sealed class LeaseEntity : EntityBase
 internal sealed class SecretEntity : EntityBase
 {
     public string Value { get; set; } = "";
+}
+
+internal sealed class LedgerEntity : EntityBase
+{
+    public int Planned { get; set; }
+}
+
+internal sealed class SenderIndexEntity : EntityBase
+{
+    public string SequenceId { get; set; } = "";
+    public DateTimeOffset EnrolledAt { get; set; }
+}
+
+internal sealed class BulkCursorEntity : EntityBase
+{
+    public DateTimeOffset NextSlotAt { get; set; }
 }

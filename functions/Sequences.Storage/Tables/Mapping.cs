@@ -125,6 +125,7 @@ internal static class Mapping
             ThreadMessageId = x.ThreadMessageId,
             ThreadSubject = x.ThreadSubject,
             Deferrals = x.Deferrals,
+            Planned = x.Planned.Count == 0 ? null : TableJson.Write(x.Planned),
             Events0 = events[0],
             Events1 = events[1],
             Events2 = events[2],
@@ -158,6 +159,7 @@ internal static class Mapping
         ThreadMessageId = e.ThreadMessageId,
         ThreadSubject = e.ThreadSubject,
         Deferrals = e.Deferrals,
+        Planned = TableJson.Read<Dictionary<int, DateTimeOffset>>(e.Planned, []),
         Events = TableJson.Read<List<TimelineEvent>>(TableJson.Join(e.Events0, e.Events1, e.Events2, e.Events3), []),
     };
 

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Runtime.CompilerServices;
 using Azure;
 using Azure.Data.Tables;
+using Sequences.Core.Decisions;
 using Sequences.Core.Engine;
 using Sequences.Core.Errors;
 using Sequences.Core.Model;
@@ -9,7 +10,12 @@ using Sequences.Core.Ports;
 
 namespace Sequences.Storage.Tables;
 
-internal sealed class UserStore(StorageClients clients) : IUserStore
+/// <summary>
+/// Users. One partition per user holds the profile, the send ledger (one row per UTC hour with
+/// emails), the user's enrollment index and the bulk-send cursor, so reserving against the
+/// limit and indexing the enrollment is one atomic batch.
+/// </summary>
+internal sealed class UserStore(StorageClients clients, TimeProvider time) : IUserStore
 {
     private readonly TableClient _table = clients.Table(TableNames.Users);
 
@@ -20,6 +26,155 @@ internal sealed class UserStore(StorageClients clients) : IUserStore
 
     public Task<string> UpsertAsync(User user, string? etag, CancellationToken cancellationToken) =>
         TableOps.WriteAsync(_table, Mapping.ToEntity(user), etag, cancellationToken);
+
+    public async Task<SenderSnapshot?> GetWithLedgerAsync(string userId, DateTimeOffset from, DateTimeOffset to, CancellationToken cancellationToken)
+    {
+        var filter = TableClient.CreateQueryFilter(
+            $"PartitionKey eq {userId} and (RowKey eq {Keys.UserRow} or (RowKey ge {Keys.LedgerRow(SendLimits.HourOf(from))} and RowKey le {Keys.LedgerRow(SendLimits.HourOf(to))}))");
+        UserEntity? user = null;
+        var counts = new Dictionary<DateTimeOffset, int>();
+        var etags = new Dictionary<DateTimeOffset, ETag>();
+        await foreach (var row in _table.QueryAsync<TableEntity>(filter, cancellationToken: cancellationToken))
+        {
+            if (row.RowKey == Keys.UserRow)
+            {
+                user = ToUser(row);
+            }
+            else
+            {
+                var hour = Keys.LedgerHour(row.RowKey);
+                counts[hour] = row.GetInt32(nameof(LedgerEntity.Planned)) ?? 0;
+                etags[hour] = row.ETag;
+            }
+        }
+
+        return user is null ? null : new SenderSnapshot(new Versioned<User>(Mapping.ToUser(user), user.ETag.ToString()), new SendLedger(counts), new Basis(userId, etags));
+    }
+
+    private static UserEntity ToUser(TableEntity row) => new()
+    {
+        PartitionKey = row.PartitionKey,
+        RowKey = row.RowKey,
+        ETag = row.ETag,
+        Email = row.GetString(nameof(UserEntity.Email)) ?? "",
+        Name = row.GetString(nameof(UserEntity.Name)) ?? "",
+        Mailboxes = row.GetString(nameof(UserEntity.Mailboxes)),
+        DailySendLimit = row.GetInt32(nameof(UserEntity.DailySendLimit)) ?? User.DefaultDailySendLimit,
+        TimeZone = row.GetString(nameof(UserEntity.TimeZone)),
+        Active = row.GetBoolean(nameof(UserEntity.Active)) ?? true,
+        CreatedAt = row.GetDateTimeOffset(nameof(UserEntity.CreatedAt)) ?? default,
+        UpdatedAt = row.GetDateTimeOffset(nameof(UserEntity.UpdatedAt)) ?? default,
+    };
+
+    public async Task<SenderSnapshot?> TryReserveAsync(
+        SenderSnapshot basis, IReadOnlyDictionary<DateTimeOffset, int> deltas, IReadOnlyList<string> enrollmentIds, CancellationToken cancellationToken)
+    {
+        var b = (Basis)basis.Basis;
+        var actions = new List<TableTransactionAction>();
+        foreach (var (hour, delta) in deltas.Where(d => d.Value != 0))
+        {
+            var row = new LedgerEntity { PartitionKey = b.UserId, RowKey = Keys.LedgerRow(hour), Planned = Math.Max(0, basis.Ledger.At(hour) + delta) };
+            actions.Add(b.ETags.TryGetValue(hour, out var etag)
+                ? new TableTransactionAction(TableTransactionActionType.UpdateReplace, row, etag)
+                : new TableTransactionAction(TableTransactionActionType.Add, row));
+        }
+
+        foreach (var id in enrollmentIds)
+        {
+            Ids.TrySequenceOf(id, out var sequenceId);
+            actions.Add(new TableTransactionAction(TableTransactionActionType.UpsertReplace,
+                new SenderIndexEntity { PartitionKey = b.UserId, RowKey = Keys.SenderIndexPrefix + id, SequenceId = sequenceId, EnrolledAt = time.GetUtcNow() }));
+        }
+
+        if (actions.Count == 0)
+        {
+            return basis;
+        }
+
+        try
+        {
+            var response = await _table.SubmitTransactionAsync(actions, cancellationToken);
+            var etags = new Dictionary<DateTimeOffset, ETag>(b.ETags);
+            for (var i = 0; i < actions.Count; i++)
+            {
+                if (actions[i].Entity.RowKey.StartsWith(Keys.LedgerPrefix, StringComparison.Ordinal))
+                {
+                    etags[Keys.LedgerHour(actions[i].Entity.RowKey)] = response.Value[i].Headers.ETag ?? ETag.All;
+                }
+            }
+
+            return basis with { Ledger = basis.Ledger.With(deltas), Basis = new Basis(b.UserId, etags) };
+        }
+        catch (TableTransactionFailedException e) when (e.Status is 409 or 412 or 404)
+        {
+            return null;
+        }
+    }
+
+    public async Task AdjustLedgerAsync(string userId, IReadOnlyDictionary<DateTimeOffset, int> deltas, CancellationToken cancellationToken)
+    {
+        var changes = deltas.Where(d => d.Value != 0).ToDictionary(d => d.Key, d => d.Value);
+        if (changes.Count == 0)
+        {
+            return;
+        }
+
+        for (var attempt = 1; ; attempt++)
+        {
+            var current = await GetWithLedgerAsync(userId, changes.Keys.Min(), changes.Keys.Max(), cancellationToken);
+            if (current is null)
+            {
+                return;
+            }
+
+            if (await TryReserveAsync(current, changes, [], cancellationToken) is not null || attempt >= 10)
+            {
+                return;
+            }
+        }
+    }
+
+    public async IAsyncEnumerable<ContactEnrollmentRef> ListEnrollmentsAsync(string userId, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {userId} and RowKey ge {Keys.SenderIndexPrefix} and RowKey lt {Keys.SenderIndexEnd}");
+        await foreach (var e in _table.QueryAsync<SenderIndexEntity>(filter, cancellationToken: cancellationToken))
+        {
+            yield return new ContactEnrollmentRef(e.RowKey[Keys.SenderIndexPrefix.Length..], e.SequenceId, e.EnrolledAt);
+        }
+    }
+
+    public async Task<ResultPage<string>> ListEnrollmentIdsPageAsync(string userId, string? continuation, int pageSize, CancellationToken cancellationToken)
+    {
+        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {userId} and RowKey ge {Keys.SenderIndexPrefix} and RowKey lt {Keys.SenderIndexEnd}");
+        await foreach (var page in _table.QueryAsync<TableEntity>(filter, maxPerPage: pageSize, select: ["RowKey"], cancellationToken: cancellationToken)
+            .AsPages(continuation, pageSize))
+        {
+            return new ResultPage<string>(page.Values.Select(e => e.RowKey[Keys.SenderIndexPrefix.Length..]).ToList(), page.ContinuationToken);
+        }
+
+        return new ResultPage<string>([], null);
+    }
+
+    public async Task<DateTimeOffset> ClaimBulkSlotsAsync(string userId, int count, TimeSpan spacing, DateTimeOffset notBefore, CancellationToken cancellationToken)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            var cursor = await TableOps.GetAsync<BulkCursorEntity>(_table, userId, Keys.BulkRow, cancellationToken);
+            var first = cursor is null || cursor.NextSlotAt < notBefore ? notBefore : cursor.NextSlotAt;
+            var next = new BulkCursorEntity { PartitionKey = userId, RowKey = Keys.BulkRow, NextSlotAt = first + count * spacing };
+            try
+            {
+                await TableOps.WriteAsync(_table, next, cursor?.ETag.ToString(), cancellationToken);
+                return first;
+            }
+            catch (ConcurrencyException) when (attempt < 20)
+            {
+                // Another bulk enrollment for this sender took slots first; take the ones after.
+            }
+        }
+    }
+
+    private sealed record Basis(string UserId, IReadOnlyDictionary<DateTimeOffset, ETag> ETags);
 }
 
 /// <summary>
@@ -75,6 +230,28 @@ internal sealed class ContactStore(StorageClients clients) : IContactStore
         }
     }
 
+    public async Task ReleaseActiveEnrollmentAsync(string contactId, string enrollmentId, CancellationToken cancellationToken)
+    {
+        var pointer = await TableOps.GetAsync<ActivePointerEntity>(_table, contactId, Keys.ActiveRow, cancellationToken);
+        if (pointer is null || pointer.EnrollmentId != enrollmentId)
+        {
+            return;
+        }
+
+        try
+        {
+            await _table.SubmitTransactionAsync(
+            [
+                new TableTransactionAction(TableTransactionActionType.Delete, new TableEntity(contactId, Keys.ActiveRow), pointer.ETag),
+                new TableTransactionAction(TableTransactionActionType.Delete, new TableEntity(contactId, Keys.History(enrollmentId)), ETag.All),
+            ], cancellationToken);
+        }
+        catch (TableTransactionFailedException e) when (e.Status is 404 or 412)
+        {
+            // Replaced or removed meanwhile: nothing of ours to release.
+        }
+    }
+
     public async Task<IReadOnlyList<ContactEnrollmentRef>> ListEnrollmentsAsync(string contactId, CancellationToken cancellationToken)
     {
         var list = new List<ContactEnrollmentRef>();
@@ -127,6 +304,32 @@ internal sealed class EnrollmentStore(StorageClients clients) : IEnrollmentStore
 
     public Task<string> ReplaceAsync(Enrollment enrollment, string etag, CancellationToken cancellationToken) =>
         TableOps.ReplaceAsync(_table, Mapping.ToEntity(enrollment), etag, cancellationToken);
+
+    public async Task<ResultPage<string>> ListIdsPageAsync(
+        string sequenceId, IReadOnlyList<EnrollmentStatus> statuses, string? continuation, int pageSize, CancellationToken cancellationToken)
+    {
+        var statusFilter = string.Join(" or ", statuses.Select(st => TableClient.CreateQueryFilter($"Status eq {st.ToString()}")));
+        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {sequenceId}") + (statuses.Count > 0 ? $" and ({statusFilter})" : "");
+        await foreach (var page in _table.QueryAsync<TableEntity>(filter, maxPerPage: pageSize, select: ["RowKey"], cancellationToken: cancellationToken)
+            .AsPages(continuation, pageSize))
+        {
+            return new ResultPage<string>(page.Values.Select(e => e.RowKey).ToList(), page.ContinuationToken);
+        }
+
+        return new ResultPage<string>([], null);
+    }
+
+    private static readonly string[] StatsColumns =
+        ["PartitionKey", "RowKey", "ContactId", "SenderUserId", "FromAddress", "Status", "Phase", "CurrentStep", "EnrolledAt", "EndedAt", "EndReason", "Events0", "Events1", "Events2", "Events3"];
+
+    public async IAsyncEnumerable<Enrollment> ListForStatsAsync(string sequenceId, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {sequenceId}");
+        await foreach (var e in _table.QueryAsync<EnrollmentEntity>(filter, maxPerPage: 1000, select: StatsColumns, cancellationToken: cancellationToken))
+        {
+            yield return Mapping.ToEnrollment(e);
+        }
+    }
 
     public async IAsyncEnumerable<Enrollment> ListBySequenceAsync(string sequenceId, EnrollmentStatus? status, [EnumeratorCancellation] CancellationToken cancellationToken)
     {

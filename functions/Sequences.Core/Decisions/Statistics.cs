@@ -1,0 +1,103 @@
+using Sequences.Core.Model;
+
+namespace Sequences.Core.Decisions;
+
+/// <summary>Per-step figures of a sequence.</summary>
+public sealed record StepStats(int Step, StepType Type, int Sent, int TasksCreated, int TasksCompleted, int Skipped);
+
+/// <summary>A sequence's figures. Derived from enrollment records, which are never deleted, so no unenroll lowers them.</summary>
+public sealed record SequenceStats(
+    string SequenceId,
+    int Enrolled,
+    int Active,
+    int Paused,
+    int Finished,
+    int Unenrolled,
+    IReadOnlyDictionary<string, int> UnenrolledByReason,
+    int EmailsSent,
+    int TasksCreated,
+    int TasksCompleted,
+    int Replies,
+    int Bounces,
+    int Unsubscribes,
+    int MeetingsBooked,
+    IReadOnlyList<StepStats> Steps);
+
+/// <summary>Computes <see cref="SequenceStats"/>. Pure.</summary>
+public static class Statistics
+{
+    /// <summary>Timeline events that count a reply (added by the inbound work) besides the end reasons.</summary>
+    public const string ReplyEvent = "replyReceived";
+
+    public const string MeetingEvent = "meetingBooked";
+
+    public static SequenceStats Compute(Sequence sequence, IEnumerable<Enrollment> enrollments)
+    {
+        int enrolled = 0, active = 0, paused = 0, finished = 0, unenrolled = 0, sent = 0, created = 0, completed = 0;
+        int replies = 0, bounces = 0, unsubscribes = 0, meetings = 0;
+        var byReason = new SortedDictionary<string, int>(StringComparer.Ordinal);
+        var stepCount = sequence.Steps.Count;
+        var stepSent = new int[stepCount + 1];
+        var stepCreated = new int[stepCount + 1];
+        var stepCompleted = new int[stepCount + 1];
+        var stepSkipped = new int[stepCount + 1];
+
+        foreach (var e in enrollments)
+        {
+            enrolled++;
+            switch (e.Status)
+            {
+                case EnrollmentStatus.Active: active++; break;
+                case EnrollmentStatus.Paused: paused++; break;
+                case EnrollmentStatus.Finished: finished++; break;
+                case EnrollmentStatus.Unenrolled:
+                    unenrolled++;
+                    var reason = e.EndReason ?? "UNKNOWN";
+                    byReason[reason] = byReason.GetValueOrDefault(reason) + 1;
+                    break;
+            }
+
+            var replied = e.EndReason is EndReasons.Replied;
+            var met = e.EndReason is EndReasons.MeetingBooked;
+            foreach (var ev in e.Events)
+            {
+                var step = ev.Step is { } s && s >= 1 && s <= stepCount ? s : 0;
+                switch (ev.Type)
+                {
+                    case EventTypes.EmailSent:
+                        sent++;
+                        stepSent[step]++;
+                        break;
+                    case EventTypes.TaskCreated:
+                        created++;
+                        stepCreated[step]++;
+                        break;
+                    case EventTypes.TaskCompleted:
+                        completed++;
+                        stepCompleted[step]++;
+                        break;
+                    case EventTypes.StepSkipped:
+                        stepSkipped[step]++;
+                        break;
+                    case ReplyEvent:
+                        replied = true;
+                        break;
+                    case MeetingEvent:
+                        met = true;
+                        break;
+                }
+            }
+
+            replies += replied ? 1 : 0;
+            meetings += met ? 1 : 0;
+            bounces += e.EndReason == EndReasons.Bounced ? 1 : 0;
+            unsubscribes += e.EndReason == EndReasons.Unsubscribed ? 1 : 0;
+        }
+
+        var steps = Enumerable.Range(1, stepCount)
+            .Select(n => new StepStats(n, sequence.Steps[n - 1].Type, stepSent[n], stepCreated[n], stepCompleted[n], stepSkipped[n]))
+            .ToList();
+        return new SequenceStats(sequence.Id, enrolled, active, paused, finished, unenrolled, byReason, sent, created, completed,
+            replies, bounces, unsubscribes, meetings, steps);
+    }
+}

@@ -17,7 +17,7 @@ using Sequences.Storage.Local;
 // and reports throughput, storage transactions per email step, latencies, memory, and Azurite's
 // raw operation rate measured in the same run.
 var options = BenchmarkOptions.Parse(args);
-Console.WriteLine($"Sequences benchmark: {options.Contacts} contacts x 3 email steps, delays {options.Delay}, look-ahead {options.LookAhead}, transport pickup");
+Console.WriteLine($"Sequences benchmark: {options.Contacts} contacts x 3 email steps, {options.Senders} senders, delays {options.Delay}, look-ahead {options.LookAhead}, transport pickup");
 
 await using var azurite = await AzuriteProcess.StartAsync(new AzuriteOptions { InMemory = true }, Console.WriteLine, CancellationToken.None);
 var raw = await RawStorage.MeasureAsync(azurite.ConnectionString, TimeSpan.FromSeconds(options.RawSeconds));
@@ -42,11 +42,16 @@ await app.StartAsync();
 using var http = new HttpClient { BaseAddress = new Uri(url) };
 var metrics = app.Services.GetRequiredService<StorageMetrics>();
 
-await Expect(http.PutAsJsonAsync("/api/users/u1", new { email = "rita@acme.test", name = "Rita Rep", dailySendLimit = 100_000 }));
+// A sales team: contacts are spread over the senders, as limits are per sender.
+for (var u = 0; u < options.Senders; u++)
+{
+    await Expect(http.PutAsJsonAsync($"/api/users/u{u}", new { email = $"rep{u}@acme.test", name = $"Rep {u}", dailySendLimit = 100_000 }));
+}
+
 var seqResponse = await http.PostAsJsonAsync("/api/sequences", new
 {
     name = "Benchmark",
-    ownerUserId = "u1",
+    ownerUserId = "u0",
     sharedWithEveryone = true,
     settings = new { businessDaysOnly = false, threadFollowUps = true },
     steps = new object[]
@@ -72,7 +77,7 @@ var start = DateTimeOffset.UtcNow;
 await Parallel.ForEachAsync(Enumerable.Range(0, options.Contacts), new ParallelOptions { MaxDegreeOfParallelism = options.EnrollConcurrency }, async (i, ct) =>
 {
     var requested = DateTimeOffset.UtcNow;
-    var response = await http.PostAsJsonAsync($"/api/sequences/{sequenceId}/enrollments", new { contactId = $"c{i}", senderUserId = "u1" }, ct);
+    var response = await http.PostAsJsonAsync($"/api/sequences/{sequenceId}/enrollments", new { contactId = $"c{i}", senderUserId = $"u{i % options.Senders}" }, ct);
     await EnsureOk(response);
     var id = (await response.Content.ReadFromJsonAsync<JsonElement>(ct)).GetProperty("id").GetString()!;
     enrolledAt[id] = requested;
@@ -197,7 +202,7 @@ static async Task EnsureOk(HttpResponseMessage response)
     }
 }
 
-internal sealed record BenchmarkOptions(int Contacts, string Delay, TimeSpan LookAhead, int EnrollConcurrency, int RawSeconds)
+internal sealed record BenchmarkOptions(int Contacts, string Delay, TimeSpan LookAhead, int EnrollConcurrency, int RawSeconds, int Senders)
 {
     public static BenchmarkOptions Parse(string[] args)
     {
@@ -208,7 +213,8 @@ internal sealed record BenchmarkOptions(int Contacts, string Delay, TimeSpan Loo
             Arg("--delay") ?? "PT3S",
             lookAhead,
             int.Parse(Arg("--enroll-concurrency") ?? "8", CultureInfo.InvariantCulture),
-            int.Parse(Arg("--raw-seconds") ?? "5", CultureInfo.InvariantCulture));
+            int.Parse(Arg("--raw-seconds") ?? "5", CultureInfo.InvariantCulture),
+            int.Parse(Arg("--senders") ?? "10", CultureInfo.InvariantCulture));
     }
 }
 

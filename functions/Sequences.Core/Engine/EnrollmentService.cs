@@ -25,6 +25,9 @@ public sealed class EnrollmentService(
     TimeProvider time,
     ILogger<EnrollmentService> logger)
 {
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, SemaphoreSlim> _senderGates = new(StringComparer.Ordinal);
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, (SenderSnapshot Snapshot, DateTimeOffset At)> _latest = new(StringComparer.Ordinal);
+
     /// <summary>A pointer to an enrollment record that was never written is stale after this long.</summary>
     private static readonly TimeSpan PointerGrace = TimeSpan.FromSeconds(30);
 
@@ -145,53 +148,73 @@ public sealed class EnrollmentService(
         }
 
         var enrollmentId = Ids.Enrollment(sequence.Id, ids.NewId());
-        var claimed = false;
-        for (var attempt = 1; ; attempt++)
+
+        // Decide on what was read, then claim the contact: a refusal costs nothing more, and the
+        // claim (one per contact, atomic) needs no turn on the sender.
+        var decided = EnrollmentRules.Enroll(enrollmentId, c, sequence, contact.Value, sender.User.Value, null, null, now, sender.Ledger);
+        if (decided.Error is { } refusedEarly)
         {
-            var decided = EnrollmentRules.Enroll(enrollmentId, c, sequence, contact.Value, sender.User.Value, null, null, now, sender.Ledger);
-            if (decided.Error is { } refused)
+            return (refusedEarly, sender);
+        }
+
+        if (await ClaimContactAsync(contact.Value.Id, decided.Value!.Enrollment, now, cancellationToken) is { } conflict)
+        {
+            return (conflict, sender);
+        }
+
+        // Enrollments for one sender reserve against the same ledger rows: in this process they take
+        // turns (each starting from the freshest ledger this process wrote); against other processes
+        // the conditional write decides, and the loser reads again and decides again.
+        SenderSnapshot reserved;
+        var gate = _senderGates.GetOrAdd(sender.User.Value.Id, _ => new SemaphoreSlim(1, 1));
+        await gate.WaitAsync(cancellationToken);
+        try
+        {
+            if (_latest.TryGetValue(sender.User.Value.Id, out var latest) && latest.At >= now)
             {
-                if (claimed)
+                sender = latest.Snapshot;
+            }
+
+            for (var attempt = 1; ; attempt++)
+            {
+                decided = EnrollmentRules.Enroll(enrollmentId, c, sequence, contact.Value, sender.User.Value, null, null, now, sender.Ledger);
+                if (decided.Error is { } refused)
                 {
                     await contacts.ReleaseActiveEnrollmentAsync(contact.Value.Id, enrollmentId, cancellationToken);
+                    return (refused, sender);
                 }
 
-                return (refused, sender);
-            }
-
-            var (enrollment, first, reservation) = decided.Value!;
-            if (!claimed)
-            {
-                if (await ClaimContactAsync(contact.Value.Id, enrollment, now, cancellationToken) is { } conflict)
+                if (await users.TryReserveAsync(sender, decided.Value!.Reservation, [enrollmentId], cancellationToken) is { } done)
                 {
-                    return (conflict, sender);
+                    reserved = done;
+                    _latest[sender.User.Value.Id] = (done, time.GetUtcNow());
+                    break;
                 }
 
-                claimed = true;
-            }
+                if (attempt >= 20)
+                {
+                    await contacts.ReleaseActiveEnrollmentAsync(contact.Value.Id, enrollmentId, cancellationToken);
+                    throw new ConcurrencyException($"Could not reserve sends for user {sender.User.Value.Id} after {attempt} attempts.");
+                }
 
-            var reserved = await users.TryReserveAsync(sender, reservation, [enrollment.Id], cancellationToken);
-            if (reserved is null)
-            {
-                // Someone else changed the sender's ledger (or the sender) since we read it.
+                await Task.Delay(TimeSpan.FromMilliseconds(Random.Shared.Next(5, 20 * attempt)), time, cancellationToken);
                 sender = await ReadSenderAsync(sender.User.Value.Id, now, cancellationToken) ?? sender;
-                if (attempt < 10)
-                {
-                    continue;
-                }
-
-                throw new ConcurrencyException($"Could not reserve sends for user {sender.User.Value.Id} after {attempt} attempts.");
             }
-
-            references.Prime(contact.Value);
-            references.Prime(reserved);
-
-            // Timer before record (see Transition): a message that finds no record yet waits for it.
-            await scheduler.ScheduleAsync(WorkMessage.ForStep(enrollment.SequenceId, enrollment.Id, first.Step, first.Revision, first.DueAt), first.DueAt, cancellationToken);
-            cache.Remember(enrollment, await enrollments.CreateAsync(enrollment, cancellationToken));
-            logger.Enrolled(contact.Value.Id, enrollment.Id, enrollment.SequenceId, first.DueAt);
-            return (enrollment, reserved);
         }
+        finally
+        {
+            gate.Release();
+        }
+
+        var (enrollment, first, _) = decided.Value!;
+        references.Prime(contact.Value);
+        references.Prime(reserved);
+
+        // Timer before record (see Transition): a message that finds no record yet waits for it.
+        await scheduler.ScheduleAsync(WorkMessage.ForStep(enrollment.SequenceId, enrollment.Id, first.Step, first.Revision, first.DueAt), first.DueAt, cancellationToken);
+        cache.Remember(enrollment, await enrollments.CreateAsync(enrollment, cancellationToken));
+        logger.Enrolled(contact.Value.Id, enrollment.Id, enrollment.SequenceId, first.DueAt);
+        return (enrollment, reserved);
     }
 
     /// <summary>

@@ -46,6 +46,7 @@ public sealed class QueueProcessor(
     ILogger logger)
 {
     private static readonly TimeSpan MinPollingInterval = TimeSpan.FromMilliseconds(50);
+    private static readonly TimeSpan CoalesceWakeUps = TimeSpan.FromMilliseconds(25);
 
     public string QueueName => queue.Name;
 
@@ -84,7 +85,13 @@ public sealed class QueueProcessor(
 
             if (batch.Length == 0)
             {
-                await WaitQuietly(idle, stoppingToken);
+                if (await WaitQuietly(idle, stoppingToken))
+                {
+                    // Woken by a message this process enqueued: wait a moment so that one receive
+                    // takes the burst it is likely part of, rather than one receive per message.
+                    await Delay(CoalesceWakeUps, stoppingToken);
+                }
+
                 idle = TimeSpan.FromTicks(Math.Min(idle.Ticks * 2, options.MaxPollingInterval.Ticks));
                 continue;
             }
@@ -182,14 +189,16 @@ public sealed class QueueProcessor(
         }
     }
 
-    private async Task WaitQuietly(TimeSpan timeout, CancellationToken cancellationToken)
+    /// <summary>Returns true when poked, false on time-out or stop.</summary>
+    private async Task<bool> WaitQuietly(TimeSpan timeout, CancellationToken cancellationToken)
     {
         try
         {
-            await signals.WaitAsync(queue.Name, timeout, cancellationToken);
+            return await signals.WaitAsync(queue.Name, timeout, cancellationToken);
         }
         catch (OperationCanceledException)
         {
+            return false;
         }
     }
 

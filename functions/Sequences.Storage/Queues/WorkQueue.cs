@@ -62,8 +62,8 @@ public sealed class QueueSignals
         _ = Task.Delay(delay).ContinueWith(_ => Poke(queue), TaskScheduler.Default);
     }
 
-    /// <summary>Waits until poked or <paramref name="timeout"/> passes.</summary>
-    public Task WaitAsync(string queue, TimeSpan timeout, CancellationToken cancellationToken) =>
+    /// <summary>Waits until poked (true) or <paramref name="timeout"/> passes (false).</summary>
+    public Task<bool> WaitAsync(string queue, TimeSpan timeout, CancellationToken cancellationToken) =>
         Get(queue).WaitAsync(timeout, cancellationToken);
 
     private SemaphoreSlim Get(string queue) => _signals.GetOrAdd(queue, _ => new SemaphoreSlim(0, 1));

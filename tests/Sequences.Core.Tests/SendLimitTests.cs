@@ -214,3 +214,16 @@ public class StatisticsTests
         Assert.Equal(1, s.Steps[0].Skipped);
     }
 }
+
+public class SendLaterWindowTests
+{
+    [Fact]
+    public void A_send_later_time_outside_the_send_window_moves_to_its_opening_but_not_off_a_weekend()
+    {
+        var settings = SequenceSettings.Default with { SendWindow = new SendWindow(new TimeOnly(9, 0), new TimeOnly(17, 0)) };
+        var seq = Sequence(settings, Mail("PT0S"));
+        var saturdayNight = new DateTimeOffset(2026, 11, 28, 22, 0, 0, TimeSpan.Zero);
+        var enrolled = EnrollmentRules.Enroll("e1", new EnrollCommand("c1", "u1", SendFirstAt: saturdayNight), seq, Contact(), Sender(), null, null, Monday9, SendLedger.Empty).Value!;
+        Assert.Equal(new DateTimeOffset(2026, 11, 29, 9, 0, 0, TimeSpan.Zero), enrolled.FirstStep.DueAt);
+    }
+}

@@ -188,3 +188,20 @@ public class EnrollmentOptionsTests : IAsyncLifetime
         Assert.Equal("VALIDATION_FAILED", refused.GetProperty("code").GetString());
     }
 }
+
+public class EnrollmentLifecycleCodeTests
+{
+    [Fact]
+    public async Task Pausing_or_resuming_an_ended_enrollment_is_a_conflict()
+    {
+        await using var app = await TestApp.StartAsync(settings: new Dictionary<string, string?> { ["Hosting:LocalTriggers"] = "false" });
+        await app.SeedPeopleAsync();
+        var seq = await app.CreateSequenceAsync([TestApp.MailStep("P1D", "Hi", "b")]);
+        var id = await app.EnrollAsync(seq);
+        Assert.Equal("paused", (await app.PostAsync($"/api/enrollments/{id}/pause")).GetProperty("status").GetString());
+        Assert.Equal("active", (await app.PostAsync($"/api/enrollments/{id}/resume")).GetProperty("status").GetString());
+        await app.PostAsync($"/api/enrollments/{id}/unenroll");
+        Assert.Equal("ENROLLMENT_ENDED", (await app.PostAsync($"/api/enrollments/{id}/pause", expect: 409)).GetProperty("code").GetString());
+        Assert.Equal("ENROLLMENT_ENDED", (await app.PostAsync($"/api/enrollments/{id}/resume", expect: 409)).GetProperty("code").GetString());
+    }
+}

@@ -183,8 +183,9 @@ public static class EnrollmentRules
         }
 
         var first = sequence.StepAt(startAt)!;
+        // A send-later time is kept, but like every step it moves into the sequence's send window.
         var due = c.SendFirstAt is { } sendAt
-            ? (sendAt < now ? now : sendAt)
+            ? StepClock.Adjust(sendAt < now ? now : sendAt, zone, sequence.Settings, isFirstStep: true)
             : startAt == 1
                 ? StepClock.DueAt(now, first.Delay, zone, sequence.Settings, isFirstStep: true)
                 : StepClock.Adjust(now, zone, sequence.Settings, isFirstStep: true);

@@ -289,8 +289,15 @@ public sealed class EnrollmentService(
     public Task<Result<Enrollment>> UnenrollAsync(string enrollmentId, string reason, string? detail, CancellationToken cancellationToken) =>
         ChangeAsync(enrollmentId, (e, now) => EnrollmentDecisions.OnEnd(e, reason, now, detail), cancellationToken);
 
-    public Task<Result<Enrollment>> PauseAsync(string enrollmentId, CancellationToken cancellationToken) =>
-        ChangeAsync(enrollmentId, EnrollmentDecisions.OnPause, cancellationToken);
+    public async Task<Result<Enrollment>> PauseAsync(string enrollmentId, CancellationToken cancellationToken)
+    {
+        var result = await ChangeAsync(enrollmentId, EnrollmentDecisions.OnPause, cancellationToken);
+        return result.Value is { IsEnded: true } ended ? Ended(ended) : result;
+    }
+
+    private static DomainError Ended(Enrollment e) =>
+        new(ErrorKind.Conflict, ErrorCodes.EnrollmentEnded, "The enrollment has ended",
+            $"Enrollment '{e.Id}' ended ({e.EndReason}) at {e.EndedAt:u}; it can no longer be paused or resumed.");
 
     public async Task<Result<Enrollment>> ResumeAsync(string enrollmentId, CancellationToken cancellationToken)
     {
@@ -300,6 +307,11 @@ public sealed class EnrollmentService(
             if (current is null)
             {
                 return DomainError.NotFound(ErrorCodes.EnrollmentNotFound, "Enrollment", enrollmentId);
+            }
+
+            if (current.Value.IsEnded)
+            {
+                return Ended(current.Value);
             }
 
             var sequence = await references.SequenceAsync(current.Value.SequenceId, cancellationToken);

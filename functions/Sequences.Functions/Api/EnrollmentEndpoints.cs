@@ -44,27 +44,22 @@ internal static class EnrollmentEndpoints
 
     /// <summary>Pausing or resuming a whole sequence runs through the work queue, a page at a time: 202.</summary>
     private static async Task<Results<Accepted<OperationResponse>, ProblemHttpResult>> StartForSequence(
-        string sequenceId, string op, DirectoryService directory, BulkOperations operations, CancellationToken ct)
-    {
-        if (await directory.GetSequenceAsync(sequenceId, ct) is null)
-        {
-            return Problems.From(DomainError.NotFound(ErrorCodes.SequenceNotFound, "Sequence", sequenceId));
-        }
-
-        await operations.StartAsync(BulkOperation.Create(op, BulkOperation.SequenceScope, sequenceId), ct);
-        return TypedResults.Accepted($"/api/sequences/{sequenceId}/enrollments", new OperationResponse(op, BulkOperation.SequenceScope, sequenceId, "accepted"));
-    }
+        string sequenceId, string op, DirectoryService directory, BulkOperations operations, CancellationToken ct) =>
+        await directory.GetSequenceAsync(sequenceId, ct) is null
+            ? Problems.From(DomainError.NotFound(ErrorCodes.SequenceNotFound, "Sequence", sequenceId))
+            : await StartAsync(BulkOperation.Create(op, BulkOperation.SequenceScope, sequenceId), $"/api/sequences/{sequenceId}/enrollments", operations, ct);
 
     private static async Task<Results<Accepted<OperationResponse>, ProblemHttpResult>> StartForSender(
-        string userId, string op, DirectoryService directory, BulkOperations operations, CancellationToken ct)
-    {
-        if (await directory.GetUserAsync(userId, ct) is null)
-        {
-            return Problems.From(DomainError.NotFound(ErrorCodes.UserNotFound, "User", userId));
-        }
+        string userId, string op, DirectoryService directory, BulkOperations operations, CancellationToken ct) =>
+        await directory.GetUserAsync(userId, ct) is null
+            ? Problems.From(DomainError.NotFound(ErrorCodes.UserNotFound, "User", userId))
+            : await StartAsync(BulkOperation.Create(op, BulkOperation.SenderScope, userId), $"/api/users/{userId}", operations, ct);
 
-        await operations.StartAsync(BulkOperation.Create(op, BulkOperation.SenderScope, userId), ct);
-        return TypedResults.Accepted($"/api/users/{userId}", new OperationResponse(op, BulkOperation.SenderScope, userId, "accepted"));
+    private static async Task<Results<Accepted<OperationResponse>, ProblemHttpResult>> StartAsync(
+        BulkOperation operation, string location, BulkOperations operations, CancellationToken ct)
+    {
+        await operations.StartAsync(operation, ct);
+        return TypedResults.Accepted(location, new OperationResponse(operation.Op, operation.Scope, operation.Id, "accepted"));
     }
 
     private static async Task<Results<Ok<StatsResponse>, ProblemHttpResult>> Stats(string sequenceId, StatsService stats, CancellationToken ct)

@@ -44,6 +44,8 @@ internal static class TableNames
     public const string Schedule = "Schedule";
     public const string System = "System";
     public const string Idempotency = "Idempotency";
+    public const string ContactIndex = "ContactIndex";
+    public const string Inbound = "Inbound";
 
-    public static readonly string[] All = [Users, Contacts, Sequences, Enrollments, Tasks, Schedule, System, Idempotency];
+    public static readonly string[] All = [Users, Contacts, Sequences, Enrollments, Tasks, Schedule, System, Idempotency, ContactIndex, Inbound];
 }

@@ -39,6 +39,9 @@ public static class StorageRegistration
         services.AddSingleton<IWorkQueue, WorkQueue>();
         services.AddSingleton<IScheduleIndex, ScheduleIndex>();
         services.AddSingleton<IIdempotencyStore, IdempotencyStore>();
+        services.AddSingleton<IContactIndex, ContactIndex>();
+        services.AddSingleton<IInboundLog, InboundLog>();
+        services.AddSingleton<IInboundQueue, InboundQueue>();
         return services;
     }
 }
@@ -46,7 +49,7 @@ public static class StorageRegistration
 /// <summary>Creates the tables and queues this app uses (idempotent; run once at start).</summary>
 public sealed class StorageInitializer(StorageClients clients, ILogger<StorageInitializer> logger)
 {
-    public static readonly string[] QueueNames = ["work"];
+    public static readonly string[] QueueNames = ["work", InboundQueue.Inbound, InboundQueue.Bounces];
 
     public async Task EnsureCreatedAsync(CancellationToken cancellationToken)
     {

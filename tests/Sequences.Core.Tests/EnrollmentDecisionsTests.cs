@@ -288,3 +288,60 @@ public class EnrollmentDecisionsTests
     private static OutgoingEmail SomeEmail(string messageId, string subject) =>
         new("k", messageId, new EmailAddress("rep@acme.test"), new EmailAddress("ann@buyer.test"), subject, "<p>x</p>", "x", null, [], "http://x/u", Monday9);
 }
+
+public class InboundDecisionTests
+{
+    private static readonly Model.TimelineEvent Reply = new(Model.EventTypes.ReplyReceived, Fixtures.Monday9, MessageId: "<r1@buyer.test>", Detail: "Reply");
+
+    [Fact]
+    public void News_without_an_end_keeps_the_revision_so_the_pending_step_still_runs()
+    {
+        var e = Fixtures.Waiting(revision: 4);
+        var apply = Assert.IsType<Decisions.EndDecision.Apply>(Inbound.InboundDecisions.OnNews(e, Reply with { Type = Model.EventTypes.AutoReply }, null, Fixtures.Monday9));
+        Assert.Equal(4, apply.Transition.State.Revision);
+        Assert.Equal(Model.EnrollmentStatus.Active, apply.Transition.State.Status);
+        Assert.Null(Decisions.EnrollmentDecisions.Guard(apply.Transition.State, Fixtures.Message(revision: 4), Fixtures.Monday9));
+    }
+
+    [Fact]
+    public void A_reply_ends_a_running_enrollment_and_is_recorded_once()
+    {
+        var apply = Assert.IsType<Decisions.EndDecision.Apply>(Inbound.InboundDecisions.OnNews(Fixtures.Waiting(), Reply, Model.EndReasons.Replied, Fixtures.Monday9));
+        var state = apply.Transition.State;
+        Assert.Equal(Model.EndReasons.Replied, state.EndReason);
+        Assert.Equal([Model.EventTypes.ReplyReceived, Model.EventTypes.Unenrolled], state.Events.Select(x => x.Type));
+        Assert.IsType<Decisions.EndDecision.AlreadyEnded>(Inbound.InboundDecisions.OnNews(state, Reply, Model.EndReasons.Replied, Fixtures.Monday9));
+    }
+
+    [Fact]
+    public void A_late_reply_to_a_finished_enrollment_is_still_recorded()
+    {
+        var finished = Fixtures.Waiting() with { Status = Model.EnrollmentStatus.Finished, Phase = Model.StepPhase.Ended, EndReason = Model.EndReasons.Finished };
+        var apply = Assert.IsType<Decisions.EndDecision.Apply>(Inbound.InboundDecisions.OnNews(finished, Reply, Model.EndReasons.Replied, Fixtures.Monday9));
+        Assert.Equal(Model.EndReasons.Finished, apply.Transition.State.EndReason);
+        Assert.Equal(Model.EventTypes.ReplyReceived, apply.Transition.State.Events[^1].Type);
+    }
+
+    [Fact]
+    public void A_reply_while_an_email_is_leaving_waits_for_that_send()
+    {
+        var claimed = Fixtures.Waiting() with { Phase = Model.StepPhase.Executing, ClaimRevision = 1, LeaseUntil = Fixtures.Monday9.AddMinutes(1), Revision = 2 };
+        Assert.IsType<Decisions.EndDecision.WaitForStep>(Inbound.InboundDecisions.OnNews(claimed, Reply, Model.EndReasons.Replied, Fixtures.Monday9));
+    }
+
+    [Theory]
+    [InlineData("Ann.Buyer+sales@GMAIL.com", "annbuyer@gmail.com")]
+    [InlineData("a.n.n@googlemail.com", "ann@gmail.com")]
+    [InlineData("Ann+x@Buyer.Test", "ann@buyer.test")]
+    [InlineData("ann.buyer@buyer.test", "ann.buyer@buyer.test")]
+    public void Addresses_normalise_case_plus_tags_and_gmail_dots(string address, string normal) =>
+        Assert.Equal(normal, Inbound.EmailAddresses.Normalize(address));
+
+    [Theory]
+    [InlineData("ann@buyer.test", "buyer.test")]
+    [InlineData("ann@gmail.com", null)]
+    [InlineData("ann@outlook.com", null)]
+    [InlineData("not-an-address", null)]
+    public void Only_company_domains_group_colleagues(string address, string? domain) =>
+        Assert.Equal(domain, Inbound.EmailAddresses.CompanyDomain(address));
+}

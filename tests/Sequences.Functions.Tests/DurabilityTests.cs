@@ -124,6 +124,37 @@ public class DurabilityTests
     }
 
     [Fact]
+    public async Task An_unenroll_during_a_send_waits_for_it_and_nothing_leaves_afterwards()
+    {
+        await using var app = await StartAsync(settings: NoLocalTriggers);
+        var to = await app.SeedPeopleAsync();
+        var seq = await app.CreateSequenceAsync([MailStep("PT0S", "One", "1"), MailStep("PT1S", null, "2")]);
+        var enrollmentId = await app.EnrollAsync(seq);
+        var text = (await app.Storage.Queue("work").ReceiveMessagesAsync(1)).Value.Single().Body.ToString();
+
+        // A worker holds step 1 right now (its lease runs three more seconds).
+        var store = app.Get<IEnrollmentStore>();
+        var v = (await store.GetAsync(enrollmentId, default))!;
+        await store.ReplaceAsync(v.Value with
+        {
+            Phase = StepPhase.Executing,
+            ClaimRevision = v.Value.Revision,
+            LeaseUntil = DateTimeOffset.UtcNow.AddSeconds(3),
+            Revision = v.Value.Revision + 1,
+        }, v.ETag, default);
+
+        var started = DateTimeOffset.UtcNow;
+        var ended = await app.PostAsync($"/api/enrollments/{enrollmentId}/unenroll");
+        Assert.True(DateTimeOffset.UtcNow - started >= TimeSpan.FromSeconds(2.5), "the unenroll was acknowledged while the step was held");
+        Assert.Equal("unenrolled", ended.GetProperty("status").GetString());
+
+        // The held message comes back (its worker died): it must not send now.
+        await PostEnvelopeAsync(app, text);
+        await Task.Delay(500);
+        Assert.Empty(await (await MailDevServer.SharedAsync()).MessagesToAsync(to, default));
+    }
+
+    [Fact]
     public async Task A_timer_beyond_the_look_ahead_goes_through_the_schedule_index_and_still_fires()
     {
         await using var app = await StartAsync(settings: new Dictionary<string, string?> { ["Scheduling:LookAhead"] = "00:00:00" });

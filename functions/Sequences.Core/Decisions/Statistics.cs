@@ -26,11 +26,6 @@ public sealed record SequenceStats(
 /// <summary>Computes <see cref="SequenceStats"/>. Pure.</summary>
 public static class Statistics
 {
-    /// <summary>Timeline events that count a reply (added by the inbound work) besides the end reasons.</summary>
-    public const string ReplyEvent = "replyReceived";
-
-    public const string MeetingEvent = "meetingBooked";
-
     public static SequenceStats Compute(Sequence sequence, IEnumerable<Enrollment> enrollments)
     {
         int enrolled = 0, active = 0, paused = 0, finished = 0, unenrolled = 0, sent = 0, created = 0, completed = 0;
@@ -79,10 +74,10 @@ public static class Statistics
                     case EventTypes.StepSkipped:
                         stepSkipped[step]++;
                         break;
-                    case ReplyEvent:
+                    case EventTypes.ReplyReceived:
                         replied = true;
                         break;
-                    case MeetingEvent:
+                    case EventTypes.MeetingBooked:
                         met = true;
                         break;
                 }

@@ -26,6 +26,7 @@ public static class CoreRegistration
         services.AddSingleton<UnsubscribeService>();
         services.AddSingleton<BulkOperations>();
         services.AddSingleton<StatsService>();
+        services.AddSingleton<Inbound.InboundService>();
         services.AddSingleton<Dispatcher>();
         services.AddSingleton<IWorkScheduler, WorkScheduler>();
         return services;

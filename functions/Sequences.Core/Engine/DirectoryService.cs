@@ -11,6 +11,7 @@ public sealed class DirectoryService(
     IContactStore contacts,
     ISequenceStore sequences,
     ReferenceCache references,
+    IContactIndex index,
     IIdGenerator ids,
     TimeProvider time)
 {
@@ -59,6 +60,7 @@ public sealed class DirectoryService(
                 // Conditional on what we read, so a concurrent bounce/unsubscribe flag is never overwritten.
                 await contacts.UpsertAsync(built.Value!, existing?.ETag, cancellationToken);
                 references.Invalidate(built.Value!);
+                await index.UpdateAsync(contactId, existing?.Value.Email, built.Value!.Email, cancellationToken);
                 return built;
             }
             catch (ConcurrencyException) when (attempt < 5)

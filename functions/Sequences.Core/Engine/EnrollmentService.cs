@@ -286,6 +286,13 @@ public sealed class EnrollmentService(
     /// Ends an enrollment. If a worker is sending the current step's email right now, waits for
     /// it: once this returns, no further email of the enrollment leaves.
     /// </summary>
+    /// <summary>
+    /// Records inbound news (a reply, a bounce, a meeting…) on an enrollment and, with
+    /// <paramref name="endReason"/>, ends it — waiting, like an unenroll, for an email that is leaving.
+    /// </summary>
+    public Task<Result<Enrollment>> RecordNewsAsync(string enrollmentId, TimelineEvent news, string? endReason, CancellationToken cancellationToken) =>
+        ChangeAsync(enrollmentId, (e, now) => Inbound.InboundDecisions.OnNews(e, news, endReason, now), cancellationToken);
+
     public Task<Result<Enrollment>> UnenrollAsync(string enrollmentId, string reason, string? detail, CancellationToken cancellationToken) =>
         ChangeAsync(enrollmentId, (e, now) => EnrollmentDecisions.OnEnd(e, reason, now, detail), cancellationToken);
 

@@ -38,6 +38,12 @@ internal static partial class Logs
     [LoggerMessage(1030, LogLevel.Information, "Operation {Op} on {Scope} {Id}: {Count} enrollments done, more pages: {More}")]
     public static partial void OperationPage(this ILogger logger, string op, string scope, string id, int count, bool more);
 
+    [LoggerMessage(1040, LogLevel.Information, "Inbound email {MessageId} read as {Class}; matched an enrollment: {Matched}")]
+    public static partial void InboundEmail(this ILogger logger, string messageId, string @class, bool matched);
+
+    [LoggerMessage(1041, LogLevel.Debug, "Inbound item {Id} was already processed")]
+    public static partial void InboundDuplicate(this ILogger logger, string id);
+
     [LoggerMessage(1020, LogLevel.Debug, "Dispatcher moved {Count} due timers onto the work queue")]
     public static partial void Dispatched(this ILogger logger, int count);
 

@@ -14,6 +14,16 @@ public static class EventTypes
     public const string Resumed = "resumed";
     public const string Finished = "finished";
     public const string Unenrolled = "unenrolled";
+
+    // Inbound: what came back from the contact or the mail system.
+    public const string ReplyReceived = "replyReceived";
+    public const string AutoReply = "autoReply";
+    public const string Bounced = "bounced";
+    public const string SoftBounce = "softBounce";
+    public const string DeliveryDelayed = "deliveryDelayed";
+    public const string DeliveryFailed = "deliveryFailed";
+    public const string MeetingBooked = "meetingBooked";
+    public const string CompanyReplied = "companyReplied";
 }
 
 /// <summary>One entry of an enrollment's timeline.</summary>

@@ -14,23 +14,27 @@ internal sealed class StorageStartup(StorageInitializer initializer) : IHostedSe
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 }
 
-/// <summary>The work-queue trigger, run in-process with the Functions host's queue semantics.</summary>
+/// <summary>The queue triggers (work, inbound, bounces), run in-process with the Functions host's queue semantics.</summary>
 internal sealed class LocalQueueListener(
     StorageClients clients,
-    WorkTrigger trigger,
+    WorkTrigger work,
+    InboundTrigger inbound,
     IOptions<QueueProcessorOptions> options,
     QueueSignals signals,
     ILogger<LocalQueueListener> logger) : BackgroundService
 {
-    protected override Task ExecuteAsync(CancellationToken stoppingToken)
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) => Task.WhenAll(
+        Run("work", "step", (m, ct) => work.HandleAsync(m.Text, ct), stoppingToken),
+        Run("inbound", "inbound", (m, ct) => inbound.HandleAsync("inbound", m.Text, ct), stoppingToken),
+        Run("bounces", "inbound", (m, ct) => inbound.HandleAsync("bounces", m.Text, ct), stoppingToken));
+
+    private Task Run(string queue, string activityName, Func<QueueMessageContext, CancellationToken, Task> handler, CancellationToken stoppingToken)
     {
-        var queue = clients.Queue("work");
-        var processor = new QueueProcessor(queue, clients.Queue("work-poison"),
-            (message, ct) => trigger.HandleAsync(message.Text, ct), options.Value, signals, logger);
+        var processor = new QueueProcessor(clients.Queue(queue), clients.Queue($"{queue}-poison"), handler, options.Value, signals, logger);
         return Task.Run(async () =>
         {
-            // Receives and deletes are part of running steps, as on Azure.
-            using var activity = StorageMetrics.Activity("step");
+            // Receives and deletes are part of the work they carry, as on Azure.
+            using var activity = StorageMetrics.Activity(activityName);
             await processor.RunAsync(stoppingToken);
         }, stoppingToken);
     }

@@ -27,6 +27,9 @@ internal static partial class Logs
     [LoggerMessage(4009, LogLevel.Warning, "Step {Step} of enrollment {EnrollmentId} (sequence {SequenceId}) failed inside a batch; retrying it alone")]
     public static partial void BatchItemFailed(this ILogger logger, string enrollmentId, string sequenceId, int step, Exception exception);
 
+    [LoggerMessage(4010, LogLevel.Error, "A message on {Queue} could not be read and was dead-lettered: {Reason}")]
+    public static partial void DeadLettered(this ILogger logger, string queue, string reason);
+
     [LoggerMessage(4008, LogLevel.Error, "Unhandled error on {Method} {Path}")]
     public static partial void Unhandled(this ILogger logger, string method, string path, Exception exception);
 }

@@ -55,9 +55,17 @@ public static class SequencesApp
         services.AddSingleton<IValidateOptions<ApiOptions>, ApiOptionsValidator>();
         services.PostConfigure<SequencesOptions>(o => o.PublicBaseUrl ??= ListenUrl(configuration));
         services.ConfigureHttpJsonOptions(o => ApiJson.Configure(o.SerializerOptions));
+        services.AddOptions<InboundOptions>().BindConfiguration(InboundOptions.Section);
+        services.Configure<Microsoft.AspNetCore.Http.Features.FormOptions>(o =>
+        {
+            // Inbound webhooks post whole messages (with attachments) as form fields.
+            o.ValueLengthLimit = 32 * 1024 * 1024;
+            o.MultipartBodyLengthLimit = 64 * 1024 * 1024;
+        });
 
         services.AddSingleton<WorkTrigger>();
         services.AddSingleton<DispatcherTrigger>();
+        services.AddSingleton<InboundTrigger>();
         services.AddHostedService<StorageStartup>();
         services.AddHostedService<StartupReport>();
 
@@ -113,6 +121,7 @@ public static class SequencesApp
         api.MapDirectory();
         api.MapEnrollments();
         api.MapHealth();
+        api.MapInbound();
         app.MapUnsubscribe();
         app.MapCustomHandler();
     }

@@ -17,9 +17,16 @@ internal static class CustomHandlerEndpoints
     {
         app.MapPost($"/{WorkTrigger.FunctionName}", Work);
         app.MapPost($"/{DispatcherTrigger.FunctionName}", Dispatch);
+        app.MapPost($"/{InboundTrigger.InboundFunction}", (HttpRequest r, InboundTrigger t, ILogger<InboundTrigger> l, CancellationToken ct) => Inbound(r, "inbound", t, l, ct));
+        app.MapPost($"/{InboundTrigger.BouncesFunction}", (HttpRequest r, InboundTrigger t, ILogger<InboundTrigger> l, CancellationToken ct) => Inbound(r, "bounces", t, l, ct));
     }
 
-    private static async Task<IResult> Work(HttpRequest request, WorkTrigger trigger, ILogger<WorkTrigger> logger, CancellationToken ct)
+    private static Task<IResult> Inbound(HttpRequest request, string queue, InboundTrigger trigger, ILogger logger, CancellationToken ct) =>
+        QueueFunctionAsync(request, InboundTrigger.BindingName, queue == "inbound" ? InboundTrigger.InboundFunction : InboundTrigger.BouncesFunction,
+            text => trigger.HandleAsync(queue, text, ct), logger, ct);
+
+    /// <summary>A queue-triggered function: the message text from the envelope, the handler, the protocol's reply.</summary>
+    private static async Task<IResult> QueueFunctionAsync(HttpRequest request, string binding, string function, Func<string, Task> handle, ILogger logger, CancellationToken ct)
     {
         var envelope = await ReadEnvelopeAsync(request, ct);
         if (envelope is null)
@@ -27,23 +34,26 @@ internal static class CustomHandlerEndpoints
             return Reply(StatusCodes.Status400BadRequest, "The request is not a custom-handler invocation ({\"Data\": ..., \"Metadata\": ...}).");
         }
 
-        var text = MessageText(Property(Property(envelope, "Data"), WorkTrigger.BindingName));
+        var text = MessageText(Property(Property(envelope, "Data"), binding));
         if (text is null)
         {
-            return Reply(StatusCodes.Status400BadRequest, $"Data.{WorkTrigger.BindingName} is missing.");
+            return Reply(StatusCodes.Status400BadRequest, $"Data.{binding} is missing.");
         }
 
         try
         {
-            await trigger.HandleAsync(text, ct);
+            await handle(text);
             return Reply(StatusCodes.Status200OK, null);
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
-            logger.EnvelopeFailed(WorkTrigger.FunctionName, e);
+            logger.EnvelopeFailed(function, e);
             return Reply(StatusCodes.Status500InternalServerError, $"{e.GetType().Name}: {e.Message}");
         }
     }
+
+    private static Task<IResult> Work(HttpRequest request, WorkTrigger trigger, ILogger<WorkTrigger> logger, CancellationToken ct) =>
+        QueueFunctionAsync(request, WorkTrigger.BindingName, WorkTrigger.FunctionName, text => trigger.HandleAsync(text, ct), logger, ct);
 
     private static async Task<IResult> Dispatch(HttpRequest request, DispatcherTrigger trigger, ILogger<DispatcherTrigger> logger, CancellationToken ct)
     {

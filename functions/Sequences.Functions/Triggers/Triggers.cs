@@ -1,7 +1,10 @@
+using System.Text.Json;
 using Sequences.Core.Engine;
+using Sequences.Core.Inbound;
 using Sequences.Core.Ports;
 using Sequences.Functions.Hosting;
 using Sequences.Storage;
+using Sequences.Storage.Tables;
 
 namespace Sequences.Functions.Triggers;
 
@@ -66,5 +69,35 @@ internal sealed class DispatcherTrigger(Dispatcher dispatcher)
     {
         using var activity = StorageMetrics.Activity("dispatcher");
         return await dispatcher.RunOnceAsync(cancellationToken);
+    }
+}
+
+/// <summary>
+/// The inbound and bounces queue triggers. A message the processor cannot read is dead-lettered
+/// at once, to the queue's poison queue with the reason, instead of failing five times.
+/// </summary>
+internal sealed class InboundTrigger(InboundService inbound, StorageClients clients, ILogger<InboundTrigger> logger)
+{
+    public const string InboundFunction = "InboundQueue";
+    public const string BouncesFunction = "BouncesQueue";
+    public const string BindingName = "message";
+
+    public async Task HandleAsync(string queue, string messageText, CancellationToken cancellationToken)
+    {
+        using var activity = StorageMetrics.Activity("inbound");
+        InboundItem item;
+        try
+        {
+            item = InboundJson.Read(messageText);
+        }
+        catch (FormatException e)
+        {
+            logger.DeadLettered(queue, e.Message);
+            var poison = clients.Queue($"{queue}-poison");
+            await poison.SendMessageAsync(JsonSerializer.Serialize(new { reason = e.Message, message = messageText }), timeToLive: TimeSpan.FromSeconds(-1), cancellationToken: cancellationToken);
+            return;
+        }
+
+        await inbound.HandleAsync(item, cancellationToken);
     }
 }

@@ -1,0 +1,350 @@
+using Microsoft.Extensions.Logging;
+using Sequences.Core.Email;
+using Sequences.Core.Engine;
+using Sequences.Core.Model;
+using Sequences.Core.Ports;
+
+namespace Sequences.Core.Inbound;
+
+/// <summary>
+/// Processes inbound items from the queue: classifies, finds the enrollments concerned, records
+/// the news and ends them where it calls for it. Idempotent: an item processed twice changes
+/// nothing the second time (a processed mark, and the timeline's own check per event).
+/// </summary>
+public sealed class InboundService(
+    IEnrollmentStore enrollments,
+    IContactStore contacts,
+    IContactIndex index,
+    IUserStore users,
+    IInboundLog log,
+    ReferenceCache references,
+    EnrollmentService service,
+    TransitionWriter writer,
+    TimeProvider time,
+    ILogger<InboundService> logger)
+{
+    /// <summary>The most contacts of one company whose enrollments a company reply can end.</summary>
+    private const int MaxCompanyContacts = 500;
+
+    public async Task HandleAsync(InboundItem item, CancellationToken cancellationToken)
+    {
+        var id = item.Kind switch
+        {
+            InboundItem.EmailKind => $"email|{item.Email!.MessageId}",
+            InboundItem.ReportKind => $"report|{item.Report!.EventId}",
+            _ => null,
+        };
+        if (id is not null && await log.IsProcessedAsync(id, cancellationToken))
+        {
+            logger.InboundDuplicate(id);
+            return;
+        }
+
+        switch (item.Kind)
+        {
+            case InboundItem.EmailKind:
+                await EmailAsync(item, item.Email!, cancellationToken);
+                break;
+            case InboundItem.ReportKind:
+                await ReportAsync(item, item.Report!, cancellationToken);
+                break;
+            case InboundItem.MeetingKind:
+                await MeetingAsync(item, item.Meeting!, cancellationToken);
+                break;
+            default:
+                throw new FormatException($"Unknown inbound item kind '{item.Kind}'.");
+        }
+
+        if (id is not null)
+        {
+            await log.MarkProcessedAsync(id, cancellationToken);
+        }
+    }
+
+    private async Task EmailAsync(InboundItem item, InboundEmail email, CancellationToken ct)
+    {
+        var kind = InboundClassifier.Classify(email);
+        var matched = kind switch
+        {
+            InboundClass.Bounce b => await BounceAsync(email, b, ct),
+            InboundClass.DeliveryNotice n => await NoticeAsync(email, n, ct),
+            InboundClass.AutoReply a => await AutoReplyAsync(email, a, ct),
+            _ => await HumanAsync(email, ct),
+        };
+        logger.InboundEmail(email.MessageId, kind.GetType().Name, matched);
+        if (!matched)
+        {
+            await log.AddUnmatchedAsync(new UnmatchedInbound(email.MessageId, item.ReceivedAt, item.Source, item.Kind, email.From,
+                [.. email.To, .. email.Cc], email.Subject, kind.GetType().Name, "No enrollment matches the message, its sender or its recipients."), ct);
+        }
+    }
+
+    /// <summary>
+    /// A person wrote. A reply to one of our emails ends that enrollment (whoever replied); an email
+    /// from an enrolled contact to their sender ends theirs; and either ends the enrollments of the
+    /// replier's colleagues in sequences that unenroll a whole company.
+    /// </summary>
+    private async Task<bool> HumanAsync(InboundEmail email, CancellationToken ct)
+    {
+        var ended = new HashSet<string>(StringComparer.Ordinal);
+        var news = Event(EventTypes.ReplyReceived, email, $"Reply from {email.From}: {email.Subject}");
+
+        if (await OurEnrollmentAsync(email, ct) is { } replied)
+        {
+            await service.RecordNewsAsync(replied.Id, news, EndReasons.Replied, ct);
+            ended.Add(replied.Id);
+        }
+
+        var senderContacts = await ContactsWithAsync(email.From, ct);
+        foreach (var contact in senderContacts)
+        {
+            if (await ActiveEnrollmentAsync(contact.Id, ct) is { } active && !ended.Contains(active.Id)
+                && await AddressedToSenderAsync(email, active, ct))
+            {
+                await service.RecordNewsAsync(active.Id, news with { Detail = $"{email.From} emailed the sender: {email.Subject}" }, EndReasons.Replied, ct);
+                ended.Add(active.Id);
+            }
+        }
+
+        // A colleague's reply: only for a reply to our email or a known contact (never a stranger's newsletter).
+        if ((ended.Count > 0 || senderContacts.Count > 0) && EmailAddresses.CompanyDomain(email.From) is { } domain)
+        {
+            var skip = senderContacts.Select(c => c.Id).ToHashSet(StringComparer.Ordinal);
+            foreach (var contactId in await index.FindByDomainAsync(domain, MaxCompanyContacts, ct))
+            {
+                if (skip.Contains(contactId) || await ActiveEnrollmentAsync(contactId, ct) is not { } colleague || ended.Contains(colleague.Id))
+                {
+                    continue;
+                }
+
+                if (await references.SequenceAsync(colleague.SequenceId, ct) is { Settings.UnenrollSameCompany: true })
+                {
+                    var companyNews = Event(EventTypes.CompanyReplied, email, $"{email.From} at {domain} replied: {email.Subject}");
+                    await service.RecordNewsAsync(colleague.Id, companyNews, EndReasons.CompanyReplied, ct);
+                    ended.Add(colleague.Id);
+                }
+            }
+        }
+
+        return ended.Count > 0;
+    }
+
+    /// <summary>An auto-reply is recorded (with the return date, if one can be read) and never ends anything.</summary>
+    private async Task<bool> AutoReplyAsync(InboundEmail email, InboundClass.AutoReply auto, CancellationToken ct)
+    {
+        var target = await OurEnrollmentAsync(email, ct);
+        if (target is null)
+        {
+            foreach (var contact in await ContactsWithAsync(email.From, ct))
+            {
+                target ??= await ActiveEnrollmentAsync(contact.Id, ct);
+            }
+        }
+
+        if (target is null)
+        {
+            return false;
+        }
+
+        var back = auto.ReturnDate is { } d ? $" Back on {d:yyyy-MM-dd}." : "";
+        var news = Event(EventTypes.AutoReply, email, $"Auto-reply from {email.From} ({auto.Signal}): {email.Subject}.{back}") with
+        {
+            Reason = auto.ReturnDate?.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture),
+        };
+        await service.RecordNewsAsync(target.Id, news, null, ct);
+        return true;
+    }
+
+    /// <summary>
+    /// A hard bounce suppresses the address (every contact with it) and ends their enrollments; a soft
+    /// one is recorded (the mail system retries) and counts as hard after <see cref="InboundDecisions.SoftBounceLimit"/>.
+    /// </summary>
+    private async Task<bool> BounceAsync(InboundEmail email, InboundClass.Bounce bounce, CancellationToken ct)
+    {
+        var original = await EnrollmentOfMessageAsync(bounce.OriginalMessageId, ct);
+        var recipients = bounce.Failed.Select(f => f.Recipient).Where(r => r.Contains('@', StringComparison.Ordinal)).ToList();
+        if (original is not null && await contacts.GetAsync(original.ContactId, ct) is { Value.Email: { } enrolledAddress } && !recipients.Any(r => EmailAddresses.SameMailbox(r, enrolledAddress)))
+        {
+            recipients.Add(enrolledAddress);
+        }
+
+        var status = string.Join("; ", bounce.Failed.Select(f => $"{f.Recipient} {f.Status} {f.Diagnostic}".Trim()));
+        var matched = false;
+        foreach (var recipient in recipients.Distinct(StringComparer.OrdinalIgnoreCase))
+        {
+            matched |= await DeliveryFailedAsync(recipient, bounce.Hard, email.MessageId, status, original, ct);
+        }
+
+        return matched;
+    }
+
+    private async Task<bool> NoticeAsync(InboundEmail email, InboundClass.DeliveryNotice notice, CancellationToken ct)
+    {
+        if (await EnrollmentOfMessageAsync(notice.OriginalMessageId, ct) is not { } e)
+        {
+            return false;
+        }
+
+        var detail = string.Join("; ", notice.Statuses.Select(s => $"{s.Recipient} {s.Action} {s.Status} {s.Diagnostic}".Trim()));
+        await service.RecordNewsAsync(e.Id, Event(EventTypes.DeliveryDelayed, email, detail), null, ct);
+        return true;
+    }
+
+    /// <summary>An ACS delivery report: Bounced/Suppressed are hard bounces; Failed (and spam filtering) is recorded for review.</summary>
+    private async Task ReportAsync(InboundItem item, DeliveryReportEvent report, CancellationToken ct)
+    {
+        var detail = $"{report.Status}: {report.Detail}".TrimEnd(' ', ':');
+        var matched = report.Status switch
+        {
+            "Delivered" or "Expanded" => true,
+            "Bounced" or "Suppressed" => await DeliveryFailedAsync(report.Recipient, hard: true, report.EventId, detail, null, ct),
+            _ => await RecordOnRecipientAsync(report.Recipient, new TimelineEvent(EventTypes.DeliveryFailed, time.GetUtcNow(), MessageId: report.EventId,
+                Reason: report.Status, Detail: $"Delivery to {report.Recipient} {detail}; review the address."), ct),
+        };
+        if (!matched)
+        {
+            await log.AddUnmatchedAsync(new UnmatchedInbound(report.EventId, item.ReceivedAt, item.Source, item.Kind, report.Sender,
+                [report.Recipient], null, report.Status, "No contact has the recipient's address."), ct);
+        }
+    }
+
+    /// <summary>A meeting with the user who enrolled the contact ends the enrollment; with anyone else it is only recorded.</summary>
+    private async Task MeetingAsync(InboundItem item, MeetingBooked meeting, CancellationToken ct)
+    {
+        var candidates = meeting.ContactId is { } id
+            ? (await contacts.GetAsync(id, ct)) is { } c ? [c.Value] : []
+            : await ContactsWithAsync(meeting.Email!, ct);
+        var inboundId = $"meeting|{meeting.ContactId ?? meeting.Email}|{meeting.UserId}|{meeting.BookedAt?.ToUnixTimeSeconds()}";
+        var matched = false;
+        foreach (var contact in candidates)
+        {
+            if (await ActiveEnrollmentAsync(contact.Id, ct) is not { } e)
+            {
+                continue;
+            }
+
+            var withSender = string.Equals(e.SenderUserId, meeting.UserId, StringComparison.Ordinal);
+            var news = new TimelineEvent(EventTypes.MeetingBooked, meeting.BookedAt ?? time.GetUtcNow(), e.CurrentStep, MessageId: inboundId,
+                Detail: withSender ? $"Meeting booked with {meeting.UserId}." : $"Meeting booked with {meeting.UserId}, not the sender; the sequence goes on.");
+            await service.RecordNewsAsync(e.Id, news, withSender ? EndReasons.MeetingBooked : null, ct);
+            matched = true;
+        }
+
+        if (!matched)
+        {
+            await log.AddUnmatchedAsync(new UnmatchedInbound(inboundId, item.ReceivedAt, item.Source, item.Kind, meeting.Email ?? meeting.ContactId,
+                [meeting.UserId], null, "meeting", candidates.Count == 0 ? "No contact matches." : "The contact has no active enrollment."), ct);
+        }
+    }
+
+    private async Task<bool> DeliveryFailedAsync(string recipient, bool hard, string inboundId, string detail, Enrollment? original, CancellationToken ct)
+    {
+        var matched = false;
+        var contactsAtAddress = await ContactsWithAsync(recipient, ct);
+        if (original is not null && contactsAtAddress.All(c => c.Id != original.ContactId) && await contacts.GetAsync(original.ContactId, ct) is { } oc
+            && oc.Value.Email is { } oe && EmailAddresses.SameMailbox(oe, recipient))
+        {
+            contactsAtAddress = [.. contactsAtAddress, oc.Value];
+        }
+
+        foreach (var contact in contactsAtAddress)
+        {
+            var active = await ActiveEnrollmentAsync(contact.Id, ct);
+            var target = active ?? (original?.ContactId == contact.Id ? original : null);
+            var escalate = !hard && target is not null && InboundDecisions.SoftBouncesExhausted(target);
+            if (hard || escalate)
+            {
+                // Suppress the address first: it holds even if the enrollment write below loses a race.
+                var now = time.GetUtcNow();
+                await writer.UpdateContactAsync(contact.Id, c => c.Bounced ? null : c with { Bounced = true, UpdatedAt = now }, ct);
+                references.Invalidate(contact);
+            }
+
+            if (target is not null)
+            {
+                var type = hard || escalate ? EventTypes.Bounced : EventTypes.SoftBounce;
+                var text = escalate ? $"Soft bounce number {InboundDecisions.SoftBounceLimit}: treated as permanent. {detail}" : detail;
+                var news = new TimelineEvent(type, time.GetUtcNow(), target.CurrentStep, MessageId: inboundId, Detail: text);
+                await service.RecordNewsAsync(target.Id, news, hard || escalate ? EndReasons.Bounced : null, ct);
+            }
+
+            matched = true;
+        }
+
+        return matched;
+    }
+
+    private async Task<bool> RecordOnRecipientAsync(string recipient, TimelineEvent news, CancellationToken ct)
+    {
+        var matched = false;
+        foreach (var contact in await ContactsWithAsync(recipient, ct))
+        {
+            if (await ActiveEnrollmentAsync(contact.Id, ct) is { } e)
+            {
+                await service.RecordNewsAsync(e.Id, news, null, ct);
+            }
+
+            matched = true;
+        }
+
+        return matched;
+    }
+
+    /// <summary>The enrollment whose email this one replies to, from In-Reply-To or References (newest first).</summary>
+    private async Task<Enrollment?> OurEnrollmentAsync(InboundEmail email, CancellationToken ct)
+    {
+        foreach (var id in new[] { email.InReplyTo }.Concat(email.References.Reverse()))
+        {
+            if (await EnrollmentOfMessageAsync(id, ct) is { } e)
+            {
+                return e;
+            }
+        }
+
+        return null;
+    }
+
+    private async Task<Enrollment?> EnrollmentOfMessageAsync(string? messageId, CancellationToken ct) =>
+        MessageIds.TryParse(messageId, out var enrollmentId, out _) ? (await enrollments.GetAsync(enrollmentId, ct))?.Value : null;
+
+    /// <summary>Contacts whose address is this one (aliases included), checked against the contact itself.</summary>
+    private async Task<IReadOnlyList<Contact>> ContactsWithAsync(string address, CancellationToken ct)
+    {
+        var found = new List<Contact>();
+        foreach (var id in await index.FindByEmailAsync(address, ct))
+        {
+            if (await contacts.GetAsync(id, ct) is { Value: { Email: { } email } contact } && EmailAddresses.SameMailbox(email, address))
+            {
+                found.Add(contact);
+            }
+        }
+
+        return found;
+    }
+
+    private async Task<Enrollment?> ActiveEnrollmentAsync(string contactId, CancellationToken ct)
+    {
+        if (await contacts.GetActiveEnrollmentAsync(contactId, ct) is not { } pointer)
+        {
+            return null;
+        }
+
+        var e = (await enrollments.GetAsync(pointer.Value.SequenceId, pointer.Value.EnrollmentId, ct))?.Value;
+        return e is { IsEnded: false } ? e : null;
+    }
+
+    /// <summary>Whether the email went to the enrollment's sender (any of the user's addresses).</summary>
+    private async Task<bool> AddressedToSenderAsync(InboundEmail email, Enrollment e, CancellationToken ct)
+    {
+        if (await users.GetAsync(e.SenderUserId, ct) is not { } sender)
+        {
+            return false;
+        }
+
+        var addresses = sender.Value.SendableAddresses.Append(sender.Value.Email).Append(e.FromAddress);
+        return email.To.Concat(email.Cc).Any(r => addresses.Any(a => EmailAddresses.SameMailbox(a, r)));
+    }
+
+    private TimelineEvent Event(string type, InboundEmail email, string detail) =>
+        new(type, email.Date ?? time.GetUtcNow(), MessageId: email.MessageId, Subject: email.Subject, Detail: detail);
+}

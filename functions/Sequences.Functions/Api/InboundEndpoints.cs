@@ -1,0 +1,258 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Extensions.Options;
+using Sequences.Core.Errors;
+using Sequences.Core.Inbound;
+using Sequences.Core.Ports;
+using Sequences.Email.Inbound;
+
+namespace Sequences.Functions.Api;
+
+internal sealed record AcceptedInbound(string Id, string Kind, string Queue);
+
+internal sealed record MeetingCommand(string? ContactId, string? Email, string? UserId, DateTimeOffset? BookedAt);
+
+/// <summary>Inbound settings (configuration section <c>Inbound</c>).</summary>
+internal sealed class InboundOptions
+{
+    public const string Section = "Inbound";
+
+    /// <summary>Mailgun's HTTP webhook signing key (Inbound__Mailgun__SigningKey): inbound Mailgun posts are verified with it.</summary>
+    public MailgunOptions Mailgun { get; set; } = new();
+
+    /// <summary>The largest raw message accepted (bytes).</summary>
+    public long MaxMessageBytes { get; set; } = 25 * 1024 * 1024;
+
+    public sealed class MailgunOptions
+    {
+        public string? SigningKey { get; set; }
+    }
+}
+
+/// <summary>
+/// Inbound webhooks. They only authenticate, validate and queue (202): the queue-triggered
+/// processor does the work. Malformed input is refused here with problem+json 400.
+/// </summary>
+internal static class InboundEndpoints
+{
+    public const string MalformedMime = "MALFORMED_MIME";
+    public const string InvalidSignature = "INVALID_SIGNATURE";
+    private static readonly TimeSpan MailgunMaxAge = TimeSpan.FromMinutes(15);
+
+    public static void MapInbound(this RouteGroupBuilder api)
+    {
+        api.MapPost("/inbound/email", RawEmail);
+        api.MapPost("/inbound/sendgrid", SendGrid).DisableAntiforgery();
+        api.MapPost("/inbound/mailgun", Mailgun).DisableAntiforgery();
+        api.MapPost("/inbound/eventgrid", EventGrid);
+        api.MapMethods("/inbound/eventgrid", [HttpMethods.Options], EventGridHandshake);
+        api.MapPost("/events/meetings", Meeting);
+        api.MapGet("/inbound/unmatched", Unmatched);
+    }
+
+    private static async Task<Results<Accepted<AcceptedInbound>, ProblemHttpResult>> RawEmail(
+        HttpRequest request, IInboundQueue queue, IOptions<InboundOptions> options, TimeProvider time, CancellationToken ct)
+    {
+        if (request.ContentType is not { } type || !type.StartsWith("message/rfc822", StringComparison.OrdinalIgnoreCase))
+        {
+            return Problems.From(new DomainError(ErrorKind.UnsupportedMediaType, ErrorCodes.UnsupportedMediaType, "Unsupported media type",
+                $"Post the raw message with Content-Type: message/rfc822; got '{request.ContentType}'."));
+        }
+
+        if (request.ContentLength > options.Value.MaxMessageBytes)
+        {
+            return Problems.From(DomainError.Invalid("$", $"The message is larger than {options.Value.MaxMessageBytes} bytes."));
+        }
+
+        using var buffer = new MemoryStream();
+        await request.Body.CopyToAsync(buffer, ct);
+        buffer.Position = 0;
+        return await AcceptAsync(() => InboundMime.Extract(InboundMime.Parse(buffer, ct)), "raw", queue, time, ct);
+    }
+
+    private static async Task<Results<Accepted<AcceptedInbound>, ProblemHttpResult>> SendGrid(
+        HttpRequest request, IInboundQueue queue, TimeProvider time, CancellationToken ct)
+    {
+        if (!request.HasFormContentType)
+        {
+            return NotForm("SendGrid Inbound Parse posts multipart/form-data");
+        }
+
+        var fields = await ReadFieldsAsync(request, ct);
+        return await AcceptAsync(() => InboundMime.Extract(InboundForms.FromSendGrid(fields)), "sendgrid", queue, time, ct);
+    }
+
+    private static async Task<Results<Accepted<AcceptedInbound>, ProblemHttpResult>> Mailgun(
+        HttpRequest request, IInboundQueue queue, IOptions<InboundOptions> options, TimeProvider time, CancellationToken ct)
+    {
+        if (!request.HasFormContentType)
+        {
+            return NotForm("Mailgun routes post multipart/form-data or application/x-www-form-urlencoded");
+        }
+
+        var fields = await ReadFieldsAsync(request, ct);
+        if (options.Value.Mailgun.SigningKey is not { Length: > 0 } key)
+        {
+            return Problems.From(new DomainError(ErrorKind.Unauthorized, InvalidSignature, "Mailgun is not configured",
+                "Set Inbound__Mailgun__SigningKey to the Mailgun HTTP webhook signing key to accept Mailgun posts."));
+        }
+
+        if (!MailgunSignature.IsValid(key, fields.GetValueOrDefault("timestamp") ?? "", fields.GetValueOrDefault("token") ?? "",
+                fields.GetValueOrDefault("signature") ?? "", time.GetUtcNow(), MailgunMaxAge))
+        {
+            return Problems.From(new DomainError(ErrorKind.Unauthorized, InvalidSignature, "Invalid Mailgun signature",
+                "The timestamp, token and signature do not verify with the configured signing key, or the timestamp is too old."));
+        }
+
+        return await AcceptAsync(() => InboundMime.Extract(InboundForms.FromMailgun(fields)), "mailgun", queue, time, ct);
+    }
+
+    /// <summary>
+    /// Azure Event Grid: answers the subscription-validation handshake, and queues ACS
+    /// <c>EmailDeliveryReportReceived</c> events (Event Grid or CloudEvents schema, one or a batch).
+    /// </summary>
+    private static async Task<IResult> EventGrid(HttpRequest request, IInboundQueue queue, TimeProvider time, CancellationToken ct)
+    {
+        JsonNode? body;
+        try
+        {
+            body = await JsonNode.ParseAsync(request.Body, cancellationToken: ct);
+        }
+        catch (JsonException e)
+        {
+            return Problems.From(new DomainError(ErrorKind.Validation, ErrorCodes.MalformedJson, "The body is not valid JSON", e.Message));
+        }
+
+        var events = body switch
+        {
+            JsonArray array => array.OfType<JsonObject>().ToList(),
+            JsonObject single => [single],
+            _ => [],
+        };
+
+        foreach (var e in events)
+        {
+            var type = (string?)(e["eventType"] ?? e["type"]);
+            if (type == "Microsoft.EventGrid.SubscriptionValidationEvent" && (string?)e["data"]?["validationCode"] is { } code)
+            {
+                return Results.Ok(new { validationResponse = code });
+            }
+        }
+
+        // A validation request passes without an API key (see ApiKeyMiddleware): it may only validate.
+        if (request.Headers["aeg-event-type"] == "SubscriptionValidation")
+        {
+            return Problems.From(DomainError.Invalid("$", "A SubscriptionValidation request must carry a SubscriptionValidationEvent."));
+        }
+
+        var queued = 0;
+        foreach (var e in events)
+        {
+            var type = (string?)(e["eventType"] ?? e["type"]);
+            if (type != "Microsoft.Communication.EmailDeliveryReportReceived" || e["data"] is not JsonObject data || (string?)e["id"] is not { } id)
+            {
+                continue;
+            }
+
+            var report = new DeliveryReportEvent(
+                id,
+                (string?)data["status"] ?? "Unknown",
+                (string?)data["recipient"] ?? "",
+                (string?)data["sender"],
+                (string?)data["messageId"],
+                (string?)data["deliveryStatusDetails"]?["statusMessage"],
+                DateTimeOffset.TryParse((string?)data["deliveryAttemptTimeStamp"] ?? (string?)(e["eventTime"] ?? e["time"]), System.Globalization.CultureInfo.InvariantCulture, out var at) ? at : time.GetUtcNow());
+            await queue.EnqueueAsync(new InboundItem(InboundItem.ReportKind, time.GetUtcNow(), "eventgrid", Report: report), bounce: true, ct);
+            queued++;
+        }
+
+        return Results.Accepted(value: new { queued });
+    }
+
+    /// <summary>The CloudEvents webhook handshake (an OPTIONS request naming the origin).</summary>
+    private static IResult EventGridHandshake(HttpRequest request, HttpResponse response)
+    {
+        if (request.Headers["WebHook-Request-Origin"].ToString() is { Length: > 0 } origin)
+        {
+            response.Headers["WebHook-Allowed-Origin"] = origin;
+            response.Headers["WebHook-Allowed-Rate"] = "*";
+        }
+
+        return Results.Ok();
+    }
+
+    private static async Task<Results<Accepted<AcceptedInbound>, ProblemHttpResult>> Meeting(
+        HttpRequest request, IInboundQueue queue, TimeProvider time, CancellationToken ct)
+    {
+        var (body, error) = await ApiJson.ReadAsync<MeetingCommand>(request, ct);
+        if (error is not null)
+        {
+            return Problems.From(error);
+        }
+
+        var errors = new Core.Validation.FieldErrors();
+        if (string.IsNullOrWhiteSpace(body!.ContactId) == string.IsNullOrWhiteSpace(body.Email))
+        {
+            errors.Add("contactId", "Give the contact by contactId or by email (one of them).");
+        }
+
+        if (body.Email is not null && !Core.Validation.FieldErrors.IsEmail(body.Email))
+        {
+            errors.Add("email", $"'{body.Email}' is not an email address.");
+        }
+
+        if (Core.Validation.FieldErrors.IdProblem(body.UserId) is { } userProblem)
+        {
+            errors.Add("userId", body.UserId is null ? "The id of the user the meeting is with is required." : userProblem);
+        }
+
+        if (errors.Any)
+        {
+            return Problems.From(errors.ToError());
+        }
+
+        var meeting = new MeetingBooked(body.ContactId, body.Email, body.UserId!, body.BookedAt);
+        await queue.EnqueueAsync(new InboundItem(InboundItem.MeetingKind, time.GetUtcNow(), "api", Meeting: meeting), bounce: false, ct);
+        return TypedResults.Accepted((string?)null, new AcceptedInbound($"{body.ContactId ?? body.Email}|{body.UserId}", InboundItem.MeetingKind, "inbound"));
+    }
+
+    private static async Task<Results<Ok<ListResponse<UnmatchedInbound>>, ProblemHttpResult>> Unmatched(int? limit, IInboundLog log, CancellationToken ct)
+    {
+        if (limit is < 1 or > 500)
+        {
+            return Problems.From(DomainError.Invalid("limit", "limit is between 1 and 500."));
+        }
+
+        var items = await log.ListUnmatchedAsync(limit ?? 100, ct);
+        return TypedResults.Ok(new ListResponse<UnmatchedInbound>(items, items.Count));
+    }
+
+    /// <summary>Extracts (refusing malformed MIME with 400), routes bounces to their own queue, answers 202.</summary>
+    private static async Task<Results<Accepted<AcceptedInbound>, ProblemHttpResult>> AcceptAsync(
+        Func<InboundEmail> extract, string source, IInboundQueue queue, TimeProvider time, CancellationToken ct)
+    {
+        InboundEmail email;
+        try
+        {
+            email = extract();
+        }
+        catch (MalformedInboundException e)
+        {
+            return Problems.From(new DomainError(ErrorKind.Validation, MalformedMime, "The message is not valid MIME", e.Message));
+        }
+
+        var bounce = InboundClassifier.Classify(email) is InboundClass.Bounce or InboundClass.DeliveryNotice;
+        await queue.EnqueueAsync(new InboundItem(InboundItem.EmailKind, time.GetUtcNow(), source, Email: email), bounce, ct);
+        return TypedResults.Accepted((string?)null, new AcceptedInbound(email.MessageId, InboundItem.EmailKind, bounce ? "bounces" : "inbound"));
+    }
+
+    private static async Task<Dictionary<string, string>> ReadFieldsAsync(HttpRequest request, CancellationToken ct)
+    {
+        var form = await request.ReadFormAsync(ct);
+        return form.ToDictionary(kv => kv.Key, kv => kv.Value.ToString(), StringComparer.Ordinal);
+    }
+
+    private static ProblemHttpResult NotForm(string what) =>
+        Problems.From(new DomainError(ErrorKind.UnsupportedMediaType, ErrorCodes.UnsupportedMediaType, "Unsupported media type", $"{what}."));
+}

@@ -46,6 +46,7 @@ internal static class TableNames
     public const string Idempotency = "Idempotency";
     public const string ContactIndex = "ContactIndex";
     public const string Inbound = "Inbound";
+    public const string Automation = "Automation";
 
-    public static readonly string[] All = [Users, Contacts, Sequences, Enrollments, Tasks, Schedule, System, Idempotency, ContactIndex, Inbound];
+    public static readonly string[] All = [Users, Contacts, Sequences, Enrollments, Tasks, Schedule, System, Idempotency, ContactIndex, Inbound, Automation];
 }

@@ -42,6 +42,8 @@ public static class StorageRegistration
         services.AddSingleton<IContactIndex, ContactIndex>();
         services.AddSingleton<IInboundLog, InboundLog>();
         services.AddSingleton<IInboundQueue, InboundQueue>();
+        services.AddSingleton<IAutomationStore, AutomationStore>();
+        services.AddSingleton<IContactTimelineStore, ContactTimelineStore>();
         return services;
     }
 }

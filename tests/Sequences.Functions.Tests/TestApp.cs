@@ -37,7 +37,7 @@ public sealed class TestApp : IAsyncDisposable
     public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
     /// <summary>Starts an app. Pass the same <paramref name="prefix"/> to several apps to make them share storage (competing consumers).</summary>
-    public static async Task<TestApp> StartAsync(string? prefix = null, IDictionary<string, string?>? settings = null)
+    public static async Task<TestApp> StartAsync(string? prefix = null, IDictionary<string, string?>? settings = null, TimeProvider? time = null)
     {
         var azurite = await AzuriteServer.ConnectionStringAsync();
         var maildev = await MailDevServer.SharedAsync();
@@ -67,6 +67,10 @@ public sealed class TestApp : IAsyncDisposable
         {
             builder.Configuration.AddInMemoryCollection(values);
             builder.Logging.SetMinimumLevel(LogLevel.Warning);
+            if (time is not null)
+            {
+                builder.Services.AddSingleton(time);
+            }
         });
         await app.StartAsync();
         return new TestApp(app, new Uri(url + "/"), prefix);
@@ -146,4 +150,26 @@ public sealed class TestApp : IAsyncDisposable
         new { type, delay, taskTitle = title, continueWithoutCompleting };
 
     public StorageClients Storage => Get<StorageClients>();
+
+    /// <summary>Runs what is on a queue through its trigger, as the host would (for apps without local triggers).</summary>
+    public async Task DrainAsync(string queueName)
+    {
+        var queue = Storage.Queue(queueName);
+        while ((await queue.ReceiveMessagesAsync(32)).Value is { Length: > 0 } batch)
+        {
+            foreach (var m in batch)
+            {
+                if (queueName == "work")
+                {
+                    await Get<Sequences.Functions.Triggers.WorkTrigger>().HandleAsync(m.Body.ToString(), default);
+                }
+                else
+                {
+                    await Get<Sequences.Functions.Triggers.InboundTrigger>().HandleAsync(queueName, m.Body.ToString(), default);
+                }
+
+                await queue.DeleteMessageAsync(m.MessageId, m.PopReceipt);
+            }
+        }
+    }
 }

@@ -73,9 +73,9 @@ public static class EnrollmentDecisions
             return guarded;
         }
 
-        if (sequence is null)
+        if (sequence is null || sequence.DeletedAt is not null)
         {
-            return new StepDecision.Apply(End(e, EndReasons.SequenceDeleted, now, "the sequence no longer exists"));
+            return new StepDecision.Apply(End(e, EndReasons.SequenceDeleted, now, "the sequence was deleted"));
         }
 
         var step = sequence.StepAt(e.CurrentStep);

@@ -27,6 +27,7 @@ public static class CoreRegistration
         services.AddSingleton<BulkOperations>();
         services.AddSingleton<StatsService>();
         services.AddSingleton<Inbound.InboundService>();
+        services.AddSingleton<Automation.AutomationService>();
         services.AddSingleton<Dispatcher>();
         services.AddSingleton<IWorkScheduler, WorkScheduler>();
         return services;

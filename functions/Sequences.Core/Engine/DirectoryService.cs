@@ -12,6 +12,7 @@ public sealed class DirectoryService(
     ISequenceStore sequences,
     ReferenceCache references,
     IContactIndex index,
+    BulkOperations operations,
     IIdGenerator ids,
     TimeProvider time)
 {
@@ -33,7 +34,72 @@ public sealed class DirectoryService(
             {
                 await users.UpsertAsync(built.Value!, existing?.ETag, cancellationToken);
                 references.InvalidateSender(userId);
+                if (existing is { Value.Active: true } && !built.Value!.Active)
+                {
+                    // Deactivated: every enrollment the user sends ends (through the queue, page by page).
+                    await operations.StartAsync(BulkOperation.Create(BulkOperation.End, BulkOperation.SenderScope, userId, EndReasons.SenderDeactivated), cancellationToken);
+                }
+
                 return built;
+            }
+            catch (ConcurrencyException) when (attempt < 5)
+            {
+            }
+        }
+    }
+
+    /// <summary>Deactivates a user: it can no longer send, and every enrollment it sends ends (SENDER_DEACTIVATED).</summary>
+    public async Task<Result<User>> DeactivateUserAsync(string userId, CancellationToken cancellationToken)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            var existing = FieldErrors.IdProblem(userId) is null ? await users.GetAsync(userId, cancellationToken) : null;
+            if (existing is null)
+            {
+                return DomainError.NotFound(ErrorCodes.UserNotFound, "User", userId);
+            }
+
+            var u = existing.Value;
+            var result = await PutUserAsync(userId, new UserCommand(u.Email, u.Name, u.Mailboxes, u.DailySendLimit, u.TimeZone, Active: false), cancellationToken);
+            if (result.Error is null || attempt >= 5)
+            {
+                // A user already inactive is deactivated again (its enrollments may have been created meanwhile).
+                if (!u.Active)
+                {
+                    await operations.StartAsync(BulkOperation.Create(BulkOperation.End, BulkOperation.SenderScope, userId, EndReasons.SenderDeactivated), cancellationToken);
+                }
+
+                return result;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Deletes a sequence: it is marked deleted (history and statistics stay readable), and every
+    /// active or paused enrollment ends (SEQUENCE_DELETED) through the queue, page by page.
+    /// </summary>
+    public async Task<Result<Sequence>> DeleteSequenceAsync(string sequenceId, CancellationToken cancellationToken)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            var existing = FieldErrors.IdProblem(sequenceId) is null ? await sequences.GetAsync(sequenceId, cancellationToken) : null;
+            if (existing is null)
+            {
+                return DomainError.NotFound(ErrorCodes.SequenceNotFound, "Sequence", sequenceId);
+            }
+
+            var deleted = existing.Value.DeletedAt is null ? existing.Value with { DeletedAt = time.GetUtcNow() } : existing.Value;
+            try
+            {
+                if (existing.Value.DeletedAt is null)
+                {
+                    await sequences.ReplaceAsync(deleted, existing.ETag, cancellationToken);
+                    references.Invalidate(deleted);
+                }
+
+                // Started again on a repeated DELETE: enrollments still running (say, a page that failed) end too.
+                await operations.StartAsync(BulkOperation.Create(BulkOperation.End, BulkOperation.SequenceScope, sequenceId, EndReasons.SequenceDeleted), cancellationToken);
+                return deleted;
             }
             catch (ConcurrencyException) when (attempt < 5)
             {
@@ -97,6 +163,11 @@ public sealed class DirectoryService(
             if (existing is null)
             {
                 return DomainError.NotFound(ErrorCodes.SequenceNotFound, "Sequence", sequenceId);
+            }
+
+            if (existing.Value.DeletedAt is not null)
+            {
+                return EnrollmentService.Deleted(existing.Value);
             }
 
             var built = Validator.Sequence(sequenceId, command, existing.Value, time.GetUtcNow());

@@ -36,8 +36,17 @@ public sealed class EnrollmentService(
 
     public const int MaxBulk = 50;
 
-    public async Task<Result<Enrollment>> EnrollAsync(string sequenceId, EnrollCommand? command, CancellationToken cancellationToken)
+    /// <summary>
+    /// Enrolls one contact. With <paramref name="enrollmentId"/> (automation fixes it in advance) an
+    /// enrollment that already exists under that id is returned as it is: enrolling twice enrolls once.
+    /// </summary>
+    public async Task<Result<Enrollment>> EnrollAsync(string sequenceId, EnrollCommand? command, CancellationToken cancellationToken, string? enrollmentId = null)
     {
+        if (enrollmentId is not null && await enrollments.GetAsync(enrollmentId, cancellationToken) is { } existing)
+        {
+            return existing.Value;
+        }
+
         var now = time.GetUtcNow();
         if (EnrollmentRules.ValidateRequest(command, now) is { } invalid)
         {
@@ -52,12 +61,17 @@ public sealed class EnrollmentService(
             return DomainError.NotFound(ErrorCodes.SequenceNotFound, "Sequence", sequenceId);
         }
 
+        if (sequence.DeletedAt is not null)
+        {
+            return Deleted(sequence);
+        }
+
         if (await senderTask is not { } sender)
         {
             return SenderNotFound(c.SenderUserId!);
         }
 
-        var (result, _) = await EnrollOneAsync(sequence, sender, c, now, cancellationToken);
+        var (result, _) = await EnrollOneAsync(sequence, sender, c, now, cancellationToken, enrollmentId);
         return result;
     }
 
@@ -89,6 +103,11 @@ public sealed class EnrollmentService(
         if (await references.SequenceAsync(sequenceId, cancellationToken) is not { } sequence)
         {
             return DomainError.NotFound(ErrorCodes.SequenceNotFound, "Sequence", sequenceId);
+        }
+
+        if (sequence.DeletedAt is not null)
+        {
+            return Deleted(sequence);
         }
 
         if (await ReadSenderAsync(command.SenderUserId!, now, cancellationToken) is not { } sender)
@@ -130,6 +149,10 @@ public sealed class EnrollmentService(
     private Task<SenderSnapshot?> ReadSenderAsync(string userId, DateTimeOffset now, CancellationToken cancellationToken) =>
         users.GetWithLedgerAsync(userId, now - TimeSpan.FromDays(1), now + SendLimits.Horizon + TimeSpan.FromDays(7), cancellationToken);
 
+    public static DomainError Deleted(Sequence sequence) =>
+        new(ErrorKind.Conflict, ErrorCodes.SequenceDeleted, "The sequence was deleted",
+            $"Sequence '{sequence.Name}' was deleted at {sequence.DeletedAt:u}; its history stays readable but nothing can be added to it.");
+
     private static DomainError SenderNotFound(string userId) =>
         new(ErrorKind.NotFound, ErrorCodes.SenderNotFound, "Sender not found", $"There is no user with id '{userId}'.");
 
@@ -140,14 +163,14 @@ public sealed class EnrollmentService(
     /// Returns the sender snapshot as it is afterwards, for the next contact of a bulk request.
     /// </summary>
     private async Task<(Result<Enrollment> Result, SenderSnapshot Sender)> EnrollOneAsync(
-        Sequence sequence, SenderSnapshot sender, EnrollCommand c, DateTimeOffset now, CancellationToken cancellationToken)
+        Sequence sequence, SenderSnapshot sender, EnrollCommand c, DateTimeOffset now, CancellationToken cancellationToken, string? fixedId = null)
     {
         if (await contacts.GetAsync(c.ContactId!, cancellationToken) is not { } contact)
         {
             return (DomainError.NotFound(ErrorCodes.ContactNotFound, "Contact", c.ContactId!), sender);
         }
 
-        var enrollmentId = Ids.Enrollment(sequence.Id, ids.NewId());
+        var enrollmentId = fixedId ?? Ids.Enrollment(sequence.Id, ids.NewId());
 
         // Decide on what was read, then claim the contact: a refusal costs nothing more, and the
         // claim (one per contact, atomic) needs no turn on the sender.

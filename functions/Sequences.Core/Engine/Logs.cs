@@ -44,6 +44,12 @@ internal static partial class Logs
     [LoggerMessage(1041, LogLevel.Debug, "Inbound item {Id} was already processed")]
     public static partial void InboundDuplicate(this ILogger logger, string id);
 
+    [LoggerMessage(1050, LogLevel.Information, "Automation rule {RuleId} enrolled contact {ContactId} as {EnrollmentId} in sequence {SequenceId}")]
+    public static partial void RuleEnrolled(this ILogger logger, string ruleId, string contactId, string enrollmentId, string sequenceId);
+
+    [LoggerMessage(1051, LogLevel.Warning, "Automation rule {RuleId} failed for contact {ContactId}: {Code} {Detail}")]
+    public static partial void RuleFailed(this ILogger logger, string ruleId, string contactId, string code, string detail);
+
     [LoggerMessage(1020, LogLevel.Debug, "Dispatcher moved {Count} due timers onto the work queue")]
     public static partial void Dispatched(this ILogger logger, int count);
 

@@ -14,6 +14,9 @@ public static class WorkTypes
 
     /// <summary>An operation over many enrollments, a page at a time (see <see cref="BulkOperation"/>).</summary>
     public const string Operation = "operation";
+
+    /// <summary>An automation rule's delayed enrollment is due (the enrollment id is fixed in advance).</summary>
+    public const string PendingEnrollment = "pendingEnrollment";
 }
 
 /// <summary>
@@ -130,8 +133,12 @@ public sealed record WorkMessage(
     string EnrollmentId,
     int Step,
     long Revision,
-    DateTimeOffset DueAt)
+    DateTimeOffset DueAt,
+    string? ContactId = null)
 {
+    public static WorkMessage ForPendingEnrollment(string sequenceId, string enrollmentId, string contactId, DateTimeOffset dueAt) =>
+        new(WorkTypes.PendingEnrollment, sequenceId, enrollmentId, 0, 0, dueAt, contactId);
+
     public static WorkMessage ForStep(string sequenceId, string enrollmentId, int step, long revision, DateTimeOffset dueAt) =>
         new(WorkTypes.Step, sequenceId, enrollmentId, step, revision, dueAt);
 

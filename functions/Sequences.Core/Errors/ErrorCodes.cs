@@ -34,6 +34,8 @@ public static class ErrorCodes
     public const string EnrollmentEnded = "ENROLLMENT_ENDED";
     public const string TaskNotOpen = "TASK_NOT_OPEN";
     public const string BatchTooLarge = "BATCH_TOO_LARGE";
+    public const string RuleNotFound = "RULE_NOT_FOUND";
+    public const string SequenceDeleted = "SEQUENCE_DELETED";
     public const string IdempotencyKeyReused = "IDEMPOTENCY_KEY_REUSED";
     public const string IdempotentRequestInProgress = "IDEMPOTENT_REQUEST_IN_PROGRESS";
 }

@@ -67,9 +67,13 @@ public sealed record InboundItem(
     string Source,
     InboundEmail? Email = null,
     DeliveryReportEvent? Report = null,
-    MeetingBooked? Meeting = null)
+    MeetingBooked? Meeting = null,
+    Automation.AutomationEvent? Automation = null)
 {
     public const string EmailKind = "email";
     public const string ReportKind = "deliveryReport";
     public const string MeetingKind = "meeting";
+
+    /// <summary>A form submission or page view for the automation rules.</summary>
+    public const string AutomationKind = "automation";
 }

@@ -19,6 +19,7 @@ public sealed class InboundService(
     IInboundLog log,
     ReferenceCache references,
     EnrollmentService service,
+    Automation.AutomationService automation,
     TransitionWriter writer,
     TimeProvider time,
     ILogger<InboundService> logger)
@@ -32,6 +33,7 @@ public sealed class InboundService(
         {
             InboundItem.EmailKind => $"email|{item.Email!.MessageId}",
             InboundItem.ReportKind => $"report|{item.Report!.EventId}",
+            InboundItem.AutomationKind => $"automation|{item.Automation!.EventId}",
             _ => null,
         };
         if (id is not null && await log.IsProcessedAsync(id, cancellationToken))
@@ -50,6 +52,9 @@ public sealed class InboundService(
                 break;
             case InboundItem.MeetingKind:
                 await MeetingAsync(item, item.Meeting!, cancellationToken);
+                break;
+            case InboundItem.AutomationKind:
+                await automation.HandleEventAsync(item.Automation!, cancellationToken);
                 break;
             default:
                 throw new FormatException($"Unknown inbound item kind '{item.Kind}'.");

@@ -50,7 +50,8 @@ public sealed record Sequence(
     IReadOnlyList<SequenceStep> Steps,
     int Version,
     DateTimeOffset CreatedAt,
-    DateTimeOffset UpdatedAt)
+    DateTimeOffset UpdatedAt,
+    DateTimeOffset? DeletedAt = null)
 {
     /// <summary>The 1-based step, or null when the sequence no longer has it (it was shortened).</summary>
     public SequenceStep? StepAt(int stepNumber) =>

@@ -30,6 +30,9 @@ public interface IUserStore
     /// <summary>Applies <paramref name="deltas"/> to the ledger whatever it holds now (moves and releases).</summary>
     Task AdjustLedgerAsync(string userId, IReadOnlyDictionary<DateTimeOffset, int> deltas, CancellationToken cancellationToken);
 
+    /// <summary>The user with this email address (case-insensitive), if any.</summary>
+    Task<User?> FindByEmailAsync(string email, CancellationToken cancellationToken);
+
     /// <summary>The enrollments the user sends (ever), from the sender's index.</summary>
     IAsyncEnumerable<ContactEnrollmentRef> ListEnrollmentsAsync(string userId, CancellationToken cancellationToken);
 

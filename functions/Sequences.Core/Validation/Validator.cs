@@ -228,7 +228,8 @@ public static class Validator
             steps,
             (existing?.Version ?? 0) + 1,
             existing?.CreatedAt ?? now,
-            now);
+            now,
+            existing?.DeletedAt);
     }
 
     private static SequenceSettings Settings(SettingsCommand? c, FieldErrors errors)

@@ -28,7 +28,7 @@ internal sealed record SettingsResponse(bool BusinessDaysOnly, SendWindowRespons
 
 internal sealed record SequenceResponse(
     string Id, string Name, string OwnerUserId, IReadOnlyList<string> SharedWithUserIds, bool SharedWithEveryone,
-    SettingsResponse Settings, IReadOnlyList<StepResponse> Steps, int Version, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt)
+    SettingsResponse Settings, IReadOnlyList<StepResponse> Steps, int Version, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt, DateTimeOffset? DeletedAt)
 {
     public static SequenceResponse From(Sequence s)
     {
@@ -39,7 +39,7 @@ internal sealed record SequenceResponse(
                 s.Settings.ThreadFollowUps, s.Settings.UnenrollSameCompany),
             s.Steps.Select(x => new StepResponse(StepTypes.Name(x.Type), x.Delay.ToString(), x.Subject, x.Body, x.TaskTitle,
                 x.CreatesTask ? x.ContinueWithoutCompleting : null)).ToList(),
-            s.Version, s.CreatedAt, s.UpdatedAt);
+            s.Version, s.CreatedAt, s.UpdatedAt, s.DeletedAt);
     }
 }
 

@@ -122,6 +122,7 @@ public static class SequencesApp
         api.MapEnrollments();
         api.MapHealth();
         api.MapInbound();
+        api.MapAutomation();
         app.MapUnsubscribe();
         app.MapCustomHandler();
     }

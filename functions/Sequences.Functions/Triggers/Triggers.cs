@@ -12,7 +12,7 @@ namespace Sequences.Functions.Triggers;
 /// What each queue and timer function does. Both hosting paths call these: the local listeners
 /// and dispatcher loop, and the custom-handler envelope endpoints the Functions host posts to.
 /// </summary>
-internal sealed class WorkTrigger(StepRunner steps, BulkOperations operations, IWorkQueue queue, ILogger<WorkTrigger> logger)
+internal sealed class WorkTrigger(StepRunner steps, BulkOperations operations, Sequences.Core.Automation.AutomationService automation, IWorkQueue queue, ILogger<WorkTrigger> logger)
 {
     public const string FunctionName = "WorkQueue";
     public const string BindingName = "message";
@@ -57,6 +57,7 @@ internal sealed class WorkTrigger(StepRunner steps, BulkOperations operations, I
     private Task RunAsync(WorkMessage message, CancellationToken cancellationToken) => message.Type switch
     {
         WorkTypes.Step => steps.HandleAsync(message, cancellationToken),
+        WorkTypes.PendingEnrollment => automation.RunPendingAsync(message, cancellationToken),
         _ => throw new FormatException($"Unknown work message type '{message.Type}'."),
     };
 }

@@ -115,6 +115,7 @@ internal sealed class SequenceEntity : EntityBase
     public int Version { get; set; }
     public DateTimeOffset CreatedAt { get; set; }
     public DateTimeOffset UpdatedAt { get; set; }
+    public DateTimeOffset? DeletedAt { get; set; }
 }
 
 internal sealed class EnrollmentEntity : EntityBase

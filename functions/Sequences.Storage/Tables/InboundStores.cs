@@ -158,6 +158,7 @@ public static class InboundJson
                 InboundItem.EmailKind => item.Email is { From.Length: > 0 },
                 InboundItem.ReportKind => item.Report is { EventId.Length: > 0 },
                 InboundItem.MeetingKind => item.Meeting is { UserId.Length: > 0 },
+                InboundItem.AutomationKind => item.Automation is { EventId.Length: > 0, Type.Length: > 0 },
                 _ => false,
             };
             return complete ? item! : throw new FormatException("The inbound message lacks its kind or its content.");

@@ -77,6 +77,7 @@ internal static class Mapping
             Version = s.Version,
             CreatedAt = s.CreatedAt,
             UpdatedAt = s.UpdatedAt,
+            DeletedAt = s.DeletedAt,
         };
     }
 
@@ -93,7 +94,7 @@ internal static class Mapping
                 st.SendWindow is null ? null : new SendWindow(TimeOnly.Parse(st.SendWindow.Start, System.Globalization.CultureInfo.InvariantCulture), TimeOnly.Parse(st.SendWindow.End, System.Globalization.CultureInfo.InvariantCulture)),
                 st.ThreadFollowUps, st.UnenrollSameCompany);
         return new Sequence(e.PartitionKey, e.Name, e.OwnerUserId, TableJson.Read<List<string>>(e.SharedWith, []), e.SharedWithEveryone,
-            settings, steps, e.Version, e.CreatedAt, e.UpdatedAt);
+            settings, steps, e.Version, e.CreatedAt, e.UpdatedAt, e.DeletedAt);
     }
 
     public static EnrollmentEntity ToEntity(Enrollment x)

@@ -134,6 +134,20 @@ internal sealed class UserStore(StorageClients clients, TimeProvider time) : IUs
         }
     }
 
+    public async Task<User?> FindByEmailAsync(string email, CancellationToken cancellationToken)
+    {
+        // Users are few: a scan of their profile rows is cheaper than keeping an index of them.
+        await foreach (var e in _table.QueryAsync<UserEntity>(TableClient.CreateQueryFilter($"RowKey eq {Keys.UserRow}"), cancellationToken: cancellationToken))
+        {
+            if (string.Equals(e.Email, email.Trim(), StringComparison.OrdinalIgnoreCase))
+            {
+                return Mapping.ToUser(e);
+            }
+        }
+
+        return null;
+    }
+
     public async IAsyncEnumerable<ContactEnrollmentRef> ListEnrollmentsAsync(string userId, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         var filter = TableClient.CreateQueryFilter($"PartitionKey eq {userId} and RowKey ge {Keys.SenderIndexPrefix} and RowKey lt {Keys.SenderIndexEnd}");

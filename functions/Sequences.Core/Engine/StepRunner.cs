@@ -32,11 +32,14 @@ public sealed class StepRunner(
 
     public async Task HandleAsync(WorkMessage message, CancellationToken cancellationToken)
     {
+        using var activity = Telemetry.StartStep(message);
         for (var attempt = 1; ; attempt++)
         {
             try
             {
-                await RunOnceAsync(message, useCache: attempt == 1, cancellationToken);
+                var outcome = await RunOnceAsync(message, useCache: attempt == 1, cancellationToken);
+                activity?.SetTag(Telemetry.Outcome, outcome);
+                Telemetry.StepsExecuted.Add(1, new KeyValuePair<string, object?>(Telemetry.Outcome, outcome));
                 return;
             }
             catch (ConcurrencyException) when (attempt < MaxAttempts)
@@ -46,7 +49,8 @@ public sealed class StepRunner(
         }
     }
 
-    private async Task RunOnceAsync(WorkMessage message, bool useCache, CancellationToken cancellationToken)
+    /// <summary>Runs the step once; returns what happened (for telemetry).</summary>
+    private async Task<string> RunOnceAsync(WorkMessage message, bool useCache, CancellationToken cancellationToken)
     {
         // Cached state may only lead to a conditional write (see EnrollmentCache).
         var current = useCache ? cache.Recent(message.EnrollmentId) : null;
@@ -77,33 +81,46 @@ public sealed class StepRunner(
         {
             case StepDecision.Ignore ignore:
                 logger.StepIgnored(message.EnrollmentId, message.SequenceId, message.Step, message.Revision, ignore.Reason);
-                return;
+                return "ignored";
 
             case StepDecision.Defer defer:
                 logger.StepDeferred(message.EnrollmentId, message.SequenceId, message.Step, defer.Until, defer.Reason);
                 await scheduler.ScheduleAsync(message, defer.Until, cancellationToken);
-                return;
+                return "deferred";
 
             case StepDecision.Apply apply:
                 await writer.ApplyAsync(apply.Transition, current!.ETag, cancellationToken);
-                return;
+                if (apply.Transition.State.Events.LastOrDefault() is { Type: EventTypes.SendDeferred, Reason: ErrorCodes.SendLimitReached })
+                {
+                    Telemetry.SendLimitDeferrals.Add(1);
+                    return "sendLimitDeferred";
+                }
+
+                return apply.Transition.State.IsEnded ? "ended" : "applied";
 
             case StepDecision.CreateTask create:
+                Lateness(message);
                 var task = create.Task with { Title = TemplateEngine.Render(create.Task.Title, new TokenModel(contact, sender, current!.Value.Tokens), html: false) };
                 await tasks.CreateIfAbsentAsync(task, cancellationToken);
                 await writer.ApplyAsync(create.Transition, current.ETag, cancellationToken);
                 logger.TaskCreated(task.Id, task.EnrollmentId, task.SequenceId, task.Step);
-                return;
+                return "taskCreated";
 
             case StepDecision.SendEmail send:
-                await SendAsync(message, send, current!.ETag, sequence!, contact!, sender!, cancellationToken);
-                return;
+                Lateness(message);
+                return await SendAsync(message, send, current!.ETag, sequence!, contact!, sender!, cancellationToken);
+
+            default:
+                return "unknown";
         }
     }
 
+    private void Lateness(WorkMessage message) =>
+        Telemetry.StepLateness.Record(Math.Max(0, (time.GetUtcNow() - message.DueAt).TotalSeconds));
+
     private StepPolicy Policy => new(options.Value.StepLease, transport.DeduplicatesResends);
 
-    private async Task SendAsync(
+    private async Task<string> SendAsync(
         WorkMessage message, StepDecision.SendEmail send, string etag, Sequence sequence, Contact contact, User sender, CancellationToken cancellationToken)
     {
         // The pre-send record: from here this worker owns the step until the lease ends.
@@ -128,15 +145,17 @@ public sealed class StepRunner(
             {
                 // It may have left: keep the claim; when the lease ends the in-doubt rule decides.
                 await scheduler.ScheduleAsync(message, send.Claimed.LeaseUntil ?? time.GetUtcNow(), ct);
-                return;
+                return "sendInDoubt";
             }
 
             await writer.ApplyAsync(transition, claimedETag, ct);
-            return;
+            return "sendFailed";
         }
 
         logger.EmailSent(send.Claimed.Id, send.Claimed.SequenceId, send.StepNumber, email.MessageId);
+        Telemetry.EmailsSent.Add(1);
         await RecordSentAsync(send, sequence, email, claimedETag, ct);
+        return "emailSent";
     }
 
     /// <summary>

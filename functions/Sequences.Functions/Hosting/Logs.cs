@@ -30,6 +30,9 @@ internal static partial class Logs
     [LoggerMessage(4010, LogLevel.Error, "A message on {Queue} could not be read and was dead-lettered: {Reason}")]
     public static partial void DeadLettered(this ILogger logger, string queue, string reason);
 
+    [LoggerMessage(4011, LogLevel.Warning, "Sampling queue gauges failed: {Error}")]
+    public static partial void GaugeSampleFailed(this ILogger logger, string error);
+
     [LoggerMessage(4008, LogLevel.Error, "Unhandled error on {Method} {Path}")]
     public static partial void Unhandled(this ILogger logger, string method, string path, Exception exception);
 }

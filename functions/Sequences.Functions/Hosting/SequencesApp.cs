@@ -19,6 +19,7 @@ public static class SequencesApp
         ConfigureUrls(builder);
 
         var azurite = await LocalAzurite.StartIfNeededAsync(builder.Configuration, cancellationToken);
+        builder.AddSequencesTelemetry();
         builder.Services
             .AddSequencesCore()
             .AddSequencesStorage(builder.Configuration)

@@ -24,6 +24,7 @@ internal sealed class WorkTrigger(StepRunner steps, BulkOperations operations, S
     public async Task HandleAsync(string messageText, CancellationToken cancellationToken)
     {
         using var activity = StorageMetrics.Activity("step");
+        using var span = TelemetrySetup.StartQueueMessage("work");
         var items = WorkEnvelope.ParseAny(messageText);
         if (items.Operation is { } operation)
         {
@@ -86,6 +87,7 @@ internal sealed class InboundTrigger(InboundService inbound, StorageClients clie
     public async Task HandleAsync(string queue, string messageText, CancellationToken cancellationToken)
     {
         using var activity = StorageMetrics.Activity("inbound");
+        using var span = TelemetrySetup.StartQueueMessage(queue);
         InboundItem item;
         try
         {
@@ -99,6 +101,8 @@ internal sealed class InboundTrigger(InboundService inbound, StorageClients clie
             return;
         }
 
+        span?.SetTag("sequences.inbound.kind", item.Kind);
         await inbound.HandleAsync(item, cancellationToken);
+        Sequences.Core.Engine.Telemetry.InboundProcessed.Add(1, new KeyValuePair<string, object?>("kind", item.Kind));
     }
 }

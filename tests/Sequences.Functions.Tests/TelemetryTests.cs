@@ -1,0 +1,43 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Diagnostics.Metrics;
+using Sequences.Testing;
+using static Sequences.Functions.Tests.TestApp;
+
+namespace Sequences.Functions.Tests;
+
+public class TelemetryTests
+{
+    [Fact]
+    public async Task Steps_emit_spans_with_enrollment_and_sequence_ids_and_count_emails_and_lateness()
+    {
+        var spans = new ConcurrentBag<Activity>();
+        using var listener = new ActivityListener
+        {
+            ShouldListenTo = s => s.Name == "Sequences",
+            Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
+            ActivityStopped = spans.Add,
+        };
+        ActivitySource.AddActivityListener(listener);
+        var measurements = new ConcurrentBag<(string Name, double Value)>();
+        using var meters = new MeterListener { InstrumentPublished = (i, l) => { if (i.Meter.Name == "Sequences") { l.EnableMeasurementEvents(i); } } };
+        meters.SetMeasurementEventCallback<long>((i, v, _, _) => measurements.Add((i.Name, v)));
+        meters.SetMeasurementEventCallback<double>((i, v, _, _) => measurements.Add((i.Name, v)));
+        meters.Start();
+
+        await using var app = await StartAsync();
+        var to = await app.SeedPeopleAsync();
+        var seq = await app.CreateSequenceAsync([MailStep("PT0S", "Traced", "1")]);
+        var enrollment = await app.EnrollAsync(seq);
+        await (await MailDevServer.SharedAsync()).WaitForMessagesToAsync(to, 1, TimeSpan.FromSeconds(30), default);
+        await app.WaitForEnrollmentAsync(enrollment, e => e.GetProperty("status").GetString() == "finished", "finish");
+
+        var step = Assert.Single(spans, s => s.DisplayName == "step" && (string?)s.GetTagItem("sequences.enrollment_id") == enrollment);
+        Assert.Equal(seq, step.GetTagItem("sequences.sequence_id"));
+        Assert.Equal("emailSent", step.GetTagItem("sequences.outcome"));
+        Assert.Contains(spans, s => s.DisplayName == "queue work" && s.Kind == ActivityKind.Consumer && s.Id == step.ParentId);
+        Assert.Contains(measurements, m => m.Name == "sequences.emails.sent" && m.Value == 1);
+        Assert.Contains(measurements, m => m.Name == "sequences.step.lateness" && m.Value >= 0);
+        Assert.Contains(measurements, m => m.Name == "sequences.steps.executed");
+    }
+}

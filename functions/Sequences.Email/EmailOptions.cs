@@ -1,5 +1,6 @@
 using MailKit.Security;
 using Microsoft.Extensions.Options;
+using Sequences.Email.Acs;
 
 namespace Sequences.Email;
 
@@ -8,13 +9,15 @@ public sealed class EmailOptions
 {
     public const string Section = "Email";
 
-    /// <summary>Which transport sends: <c>pickup</c> (default) or <c>smtp</c>, case-insensitive.</summary>
+    /// <summary>Which transport sends: <c>pickup</c> (default), <c>smtp</c> or <c>acs</c>, case-insensitive.</summary>
     public string Transport { get; set; } = EmailTransportNames.Pickup;
 
     /// <summary>The folder the pickup transport writes <c>{idempotency key}.eml</c> files to.</summary>
     public string PickupDirectory { get; set; } = DefaultPickupDirectory;
 
     public SmtpOptions Smtp { get; set; } = new();
+
+    public AcsOptions Acs { get; set; } = new();
 
     /// <summary>~/.local/share/Sequences/pickup on Linux, %LOCALAPPDATA%\Sequences\pickup on Windows.</summary>
     public static string DefaultPickupDirectory => Path.Combine(
@@ -31,6 +34,7 @@ public sealed class EmailOptions
     public string Describe() =>
         Uses(EmailTransportNames.Pickup) ? $"writing .eml files to {EffectivePickupDirectory}"
         : Uses(EmailTransportNames.Smtp) ? $"to {Smtp.Host}:{Smtp.Port} ({Smtp.Security}{(string.IsNullOrEmpty(Smtp.Username) ? ", no authentication" : $", as {Smtp.Username}")})"
+        : Uses(EmailTransportNames.Acs) ? Acs.Describe()
         : $"(unknown transport '{Transport}')";
 }
 
@@ -47,7 +51,10 @@ public static class EmailTransportNames
     /// <summary>Hand each email to an SMTP server (MailKit).</summary>
     public const string Smtp = "smtp";
 
-    public static readonly IReadOnlyList<string> All = [Pickup, Smtp];
+    /// <summary>Send through Azure Communication Services Email (REST).</summary>
+    public const string Acs = "acs";
+
+    public static readonly IReadOnlyList<string> All = [Pickup, Smtp, Acs];
 }
 
 /// <summary>The SMTP server (configuration section <c>Email:Smtp</c>).</summary>
@@ -99,6 +106,10 @@ public sealed class EmailOptionsValidator : IValidateOptions<EmailOptions>
         {
             ValidateSmtp(options.Smtp, errors);
         }
+        else if (options.Uses(EmailTransportNames.Acs))
+        {
+            ValidateAcs(options.Acs, errors);
+        }
         else
         {
             errors.Add($"{Setting("Email:Transport")} must be one of {string.Join(", ", EmailTransportNames.All)}; got '{options.Transport}'.");
@@ -132,6 +143,46 @@ public sealed class EmailOptionsValidator : IValidateOptions<EmailOptions>
         if (string.IsNullOrEmpty(smtp.Username) && !string.IsNullOrEmpty(smtp.Password))
         {
             errors.Add($"{Setting("Email:Smtp:Username")} is required when Email:Smtp:Password is set.");
+        }
+    }
+
+    private static void ValidateAcs(AcsOptions acs, List<string> errors)
+    {
+        if (!string.IsNullOrWhiteSpace(acs.ConnectionString))
+        {
+            if (!AcsConnectionString.TryParse(acs.ConnectionString, out _, out var why))
+            {
+                errors.Add($"{Setting("Email:Acs:ConnectionString")} {why}");
+            }
+
+            // Two sources of one fact invite a deployment that talks to a resource nobody meant.
+            if (!string.IsNullOrWhiteSpace(acs.Endpoint) || !string.IsNullOrWhiteSpace(acs.ClientId))
+            {
+                errors.Add($"{Setting("Email:Acs:ConnectionString")} authenticates with the access key; leave Email:Acs:Endpoint and Email:Acs:ClientId empty (they are for Entra authentication).");
+            }
+        }
+        else if (string.IsNullOrWhiteSpace(acs.Endpoint))
+        {
+            errors.Add($"{Setting("Email:Acs:Endpoint")} is required when Email:Transport is acs, unless Email:Acs:ConnectionString is set.");
+        }
+        else if (!AcsEndpoint.TryParse(acs.Endpoint, out _, out var why))
+        {
+            errors.Add($"{Setting("Email:Acs:Endpoint")} {why}");
+        }
+
+        if (!string.IsNullOrWhiteSpace(acs.ClientId) && !Guid.TryParse(acs.ClientId, out _))
+        {
+            errors.Add($"{Setting("Email:Acs:ClientId")} must be the client id (a GUID) of a user-assigned managed identity; got '{acs.ClientId}'.");
+        }
+
+        if (acs.PerMinute < 1)
+        {
+            errors.Add($"{Setting("Email:Acs:PerMinute")} must be at least 1; got {acs.PerMinute}.");
+        }
+
+        if (acs.PerHour < 1)
+        {
+            errors.Add($"{Setting("Email:Acs:PerHour")} must be at least 1; got {acs.PerHour}.");
         }
     }
 

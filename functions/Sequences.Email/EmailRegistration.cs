@@ -5,6 +5,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Sequences.Core.Ports;
+using Sequences.Email.Acs;
 
 namespace Sequences.Email;
 
@@ -13,7 +14,8 @@ public static class EmailRegistration
 {
     /// <summary>
     /// The <see cref="IEmailTransport"/> chosen by <c>Email:Transport</c>, as a singleton (the SMTP
-    /// transport pools connections for the life of the app; the container disposes it).
+    /// transport pools connections for the life of the app; the container disposes it; the ACS
+    /// transport keeps one HTTP pipeline, its token cache and its send quota).
     /// </summary>
     public static IServiceCollection AddSequencesEmail(this IServiceCollection services, IConfiguration configuration)
     {
@@ -36,6 +38,8 @@ public static class EmailRegistration
                 new PickupTransport(options.EffectivePickupDirectory, loggers.CreateLogger<PickupTransport>()),
             _ when options.Uses(EmailTransportNames.Smtp) =>
                 new SmtpTransport(options.Smtp, services.GetRequiredService<TimeProvider>(), loggers.CreateLogger<SmtpTransport>()),
+            _ when options.Uses(EmailTransportNames.Acs) =>
+                AcsTransport.Create(options.Acs, services.GetRequiredService<TimeProvider>(), loggers.CreateLogger<AcsTransport>()),
             _ => throw new InvalidOperationException($"Email:Transport '{options.Transport}' has no registration."),
         };
     }

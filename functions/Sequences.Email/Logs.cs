@@ -22,4 +22,19 @@ internal static partial class Logs
 
     [LoggerMessage(3013, LogLevel.Debug, "An idle SMTP connection to {Host} failed NOOP; reconnecting: {Error}")]
     public static partial void SmtpStale(this ILogger logger, string host, string error);
+
+    [LoggerMessage(3020, LogLevel.Information, "Email {MessageId} for enrollment {EnrollmentId} accepted by ACS as operation {OperationId} ({Status})")]
+    public static partial void AcsAccepted(this ILogger logger, string enrollmentId, string messageId, string operationId, int status);
+
+    [LoggerMessage(3021, LogLevel.Information, "Email {MessageId} for enrollment {EnrollmentId} was already accepted by ACS as operation {OperationId}; not sent again")]
+    public static partial void AcsAlreadyAccepted(this ILogger logger, string enrollmentId, string messageId, string operationId);
+
+    [LoggerMessage(3022, LogLevel.Warning, "Email {MessageId} for enrollment {EnrollmentId} failed at ACS, operation {OperationId} ({Kind}): {Error}")]
+    public static partial void AcsFailed(this ILogger logger, string enrollmentId, string messageId, string operationId, string kind, string error);
+
+    [LoggerMessage(3023, LogLevel.Information, "ACS answered {Answer} for operation {OperationId}; attempt {Attempt} in {Delay}")]
+    public static partial void AcsRetrying(this ILogger logger, string operationId, string answer, TimeSpan delay, int attempt);
+
+    [LoggerMessage(3024, LogLevel.Information, "Email {MessageId} for enrollment {EnrollmentId} waited {Waited} for the ACS send quota")]
+    public static partial void AcsQuotaWaited(this ILogger logger, string enrollmentId, string messageId, TimeSpan waited);
 }

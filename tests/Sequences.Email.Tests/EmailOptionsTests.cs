@@ -59,7 +59,7 @@ public class EmailOptionsTests
 
         var error = Assert.Throws<OptionsValidationException>(() => services.GetRequiredService<IEmailTransport>());
 
-        Assert.Contains("Email:Transport (Email__Transport) must be one of pickup, smtp; got 'sendgrid'.", error.Message, StringComparison.Ordinal);
+        Assert.Contains("Email:Transport (Email__Transport) must be one of pickup, smtp, acs; got 'sendgrid'.", error.Message, StringComparison.Ordinal);
     }
 
     [Theory]
@@ -92,14 +92,14 @@ public class EmailOptionsTests
         Assert.True(result.Succeeded);
     }
 
-    private static EmailOptions Bind(Dictionary<string, string?> settings)
+    internal static EmailOptions Bind(Dictionary<string, string?> settings)
     {
         var options = new EmailOptions();
         new ConfigurationBuilder().AddInMemoryCollection(settings).Build().GetSection(EmailOptions.Section).Bind(options);
         return options;
     }
 
-    private static ServiceProvider Build(Dictionary<string, string?> settings)
+    internal static ServiceProvider Build(Dictionary<string, string?> settings)
     {
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(settings).Build();
         return new ServiceCollection().AddLogging().AddSequencesEmail(configuration).BuildServiceProvider();

@@ -98,22 +98,7 @@ public class DurabilityTests
     public async Task After_a_crash_between_sending_and_recording_an_smtp_step_is_not_sent_again()
     {
         await using var app = await StartAsync(settings: NoLocalTriggers);
-        var to = await app.SeedPeopleAsync();
-        var seq = await app.CreateSequenceAsync([MailStep("PT0S", "One", "1"), MailStep("PT1S", null, "2")]);
-        var enrollmentId = await app.EnrollAsync(seq);
-        var text = (await app.Storage.Queue("work").ReceiveMessagesAsync(1)).Value.Single().Body.ToString();
-
-        // What a worker that died right after sending leaves behind: the claim, with its lease run out.
-        var store = app.Get<IEnrollmentStore>();
-        var v = (await store.GetAsync(enrollmentId, default))!;
-        var claimed = v.Value with
-        {
-            Phase = StepPhase.Executing,
-            ClaimRevision = v.Value.Revision,
-            LeaseUntil = DateTimeOffset.UtcNow.AddSeconds(-1),
-            Revision = v.Value.Revision + 1,
-        };
-        await store.ReplaceAsync(claimed, v.ETag, default);
+        var (to, enrollmentId, text) = await HeldStepAsync(app, leaseLeft: TimeSpan.FromSeconds(-1)); // its worker died right after sending
 
         await PostEnvelopeAsync(app, text);
         var state = await app.EnrollmentAsync(enrollmentId);
@@ -127,21 +112,7 @@ public class DurabilityTests
     public async Task An_unenroll_during_a_send_waits_for_it_and_nothing_leaves_afterwards()
     {
         await using var app = await StartAsync(settings: NoLocalTriggers);
-        var to = await app.SeedPeopleAsync();
-        var seq = await app.CreateSequenceAsync([MailStep("PT0S", "One", "1"), MailStep("PT1S", null, "2")]);
-        var enrollmentId = await app.EnrollAsync(seq);
-        var text = (await app.Storage.Queue("work").ReceiveMessagesAsync(1)).Value.Single().Body.ToString();
-
-        // A worker holds step 1 right now (its lease runs three more seconds).
-        var store = app.Get<IEnrollmentStore>();
-        var v = (await store.GetAsync(enrollmentId, default))!;
-        await store.ReplaceAsync(v.Value with
-        {
-            Phase = StepPhase.Executing,
-            ClaimRevision = v.Value.Revision,
-            LeaseUntil = DateTimeOffset.UtcNow.AddSeconds(3),
-            Revision = v.Value.Revision + 1,
-        }, v.ETag, default);
+        var (to, enrollmentId, text) = await HeldStepAsync(app, leaseLeft: TimeSpan.FromSeconds(3)); // a worker holds step 1 right now
 
         var started = DateTimeOffset.UtcNow;
         var ended = await app.PostAsync($"/api/enrollments/{enrollmentId}/unenroll");
@@ -172,6 +143,28 @@ public class DurabilityTests
         await maildev.WaitForMessagesToAsync(to, 2, MailWait, default);
         await app.WaitForEnrollmentAsync(enrollment, e => e.GetProperty("status").GetString() == "finished", "finish");
         Assert.Empty(await index.GetDueAsync(DateTimeOffset.UtcNow.AddMinutes(1), 10, default));
+    }
+
+    /// <summary>
+    /// An enrollment whose first step a worker has claimed (the pre-send record), with its lease
+    /// <paramref name="leaseLeft"/> from now, and the step's message taken off the queue.
+    /// </summary>
+    private static async Task<(string To, string EnrollmentId, string MessageText)> HeldStepAsync(TestApp app, TimeSpan leaseLeft)
+    {
+        var to = await app.SeedPeopleAsync();
+        var seq = await app.CreateSequenceAsync([MailStep("PT0S", "One", "1"), MailStep("PT1S", null, "2")]);
+        var enrollmentId = await app.EnrollAsync(seq);
+        var text = (await app.Storage.Queue("work").ReceiveMessagesAsync(1)).Value.Single().Body.ToString();
+        var store = app.Get<IEnrollmentStore>();
+        var v = (await store.GetAsync(enrollmentId, default))!;
+        await store.ReplaceAsync(v.Value with
+        {
+            Phase = StepPhase.Executing,
+            ClaimRevision = v.Value.Revision,
+            LeaseUntil = DateTimeOffset.UtcNow + leaseLeft,
+            Revision = v.Value.Revision + 1,
+        }, v.ETag, default);
+        return (to, enrollmentId, text);
     }
 
     /// <summary>The Functions host serializes the envelope with PascalCase names.</summary>

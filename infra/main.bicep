@@ -56,6 +56,14 @@ param apiKey string
 @description('Upper bound on Flex Consumption instances.')
 param maximumInstanceCount int = 40
 
+@minValue(1)
+@description('Emails the app sends a minute through Communication Services (Email__Acs__PerMinute): the subscription\'s quota, 30 until Azure raises it.')
+param emailSendsPerMinute int = 30
+
+@minValue(1)
+@description('Emails the app sends an hour through Communication Services (Email__Acs__PerHour): the subscription\'s quota, 100 until Azure raises it.')
+param emailSendsPerHour int = 100
+
 var tags = {
   'azd-env-name': environmentName
 }
@@ -142,6 +150,8 @@ module functionApp 'app/functionapp.bicep' = {
     acsEndpoint: communication.outputs.endpoint
     apiKey: apiKey
     maximumInstanceCount: maximumInstanceCount
+    emailSendsPerMinute: emailSendsPerMinute
+    emailSendsPerHour: emailSendsPerHour
   }
 }
 

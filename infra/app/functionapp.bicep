@@ -33,6 +33,14 @@ param apiKey string
 @maxValue(1000)
 param maximumInstanceCount int = 40
 
+@description('Email__Acs__PerMinute: sends a minute each instance allows itself.')
+@minValue(1)
+param emailSendsPerMinute int = 30
+
+@description('Email__Acs__PerHour: sends an hour each instance allows itself.')
+@minValue(1)
+param emailSendsPerHour int = 100
+
 @description('Memory per instance.')
 @allowed([512, 2048, 4096])
 param instanceMemoryMB int = 2048
@@ -116,6 +124,8 @@ resource appSettings 'Microsoft.Web/sites/config@2024-11-01' = {
     Email__Transport: 'acs'
     Email__Acs__Endpoint: acsEndpoint
     Email__Acs__ClientId: identityClientId
+    Email__Acs__PerMinute: string(emailSendsPerMinute)
+    Email__Acs__PerHour: string(emailSendsPerHour)
 
     // Base of the links the app puts in email (unsubscribe).
     Sequences__PublicBaseUrl: 'https://${site.properties.defaultHostName}/'

@@ -262,15 +262,9 @@ public sealed class AutomationService(
             return errors.ToError();
         }
 
-        if (FieldErrors.IdProblem(c.SequenceId) is { } s)
-        {
-            errors.Add("sequenceId", c.SequenceId is null ? "sequenceId is required." : s);
-        }
+        errors.CheckId("sequenceId", c.SequenceId, "sequenceId is required.");
 
-        if (FieldErrors.IdProblem(c.ContactId) is { } contactProblem)
-        {
-            errors.Add("contactId", c.ContactId is null ? "contactId is required." : contactProblem);
-        }
+        errors.CheckId("contactId", c.ContactId, "contactId is required.");
 
         if (c.SenderUserId is not null && FieldErrors.IdProblem(c.SenderUserId) is { } senderProblem)
         {

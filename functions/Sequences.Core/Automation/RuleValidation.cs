@@ -109,10 +109,7 @@ public static class RuleValidation
         switch (s.Type)
         {
             case RuleSender.User:
-                if (FieldErrors.IdProblem(s.UserId) is { } problem)
-                {
-                    errors.Add("sender.userId", s.UserId is null ? "A user sender needs userId." : problem);
-                }
+                errors.CheckId("sender.userId", s.UserId, "A user sender needs userId.");
 
                 return new RuleSender(RuleSender.User, s.UserId);
             case RuleSender.ContactOwner:

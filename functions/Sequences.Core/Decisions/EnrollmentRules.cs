@@ -23,15 +23,9 @@ public static class EnrollmentRules
             return errors.ToError();
         }
 
-        if (FieldErrors.IdProblem(c.ContactId) is { } contactProblem)
-        {
-            errors.Add("contactId", c.ContactId is null ? "The contact's id is required." : contactProblem);
-        }
+        errors.CheckId("contactId", c.ContactId, "The contact's id is required.");
 
-        if (FieldErrors.IdProblem(c.SenderUserId) is { } senderProblem)
-        {
-            errors.Add("senderUserId", c.SenderUserId is null ? "The sending user's id is required." : senderProblem);
-        }
+        errors.CheckId("senderUserId", c.SenderUserId, "The sending user's id is required.");
 
         if (c.FromAddress is not null && !FieldErrors.IsEmail(c.FromAddress))
         {

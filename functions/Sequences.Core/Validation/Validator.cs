@@ -24,6 +24,15 @@ public sealed class FieldErrors
         list.Add(message);
     }
 
+    /// <summary>Adds <paramref name="field"/>'s problem with <paramref name="id"/>: <paramref name="whenMissing"/> when it is absent, else what <see cref="IdProblem"/> finds.</summary>
+    public void CheckId(string field, string? id, string whenMissing)
+    {
+        if (IdProblem(id) is { } problem)
+        {
+            Add(field, id is null ? whenMissing : problem);
+        }
+    }
+
     public DomainError ToError() => DomainError.Invalid(_errors.ToDictionary(kv => kv.Key, kv => kv.Value.ToArray(), StringComparer.Ordinal));
 
     public static bool IsEmail(string? s)
@@ -196,10 +205,7 @@ public static class Validator
             errors.Add("name", "A name is at most 200 characters.");
         }
 
-        if (FieldErrors.IdProblem(c.OwnerUserId) is { } ownerProblem)
-        {
-            errors.Add("ownerUserId", c.OwnerUserId is null ? "The owning user's id is required." : ownerProblem);
-        }
+        errors.CheckId("ownerUserId", c.OwnerUserId, "The owning user's id is required.");
 
         var shared = c.SharedWithUserIds ?? [];
         for (var i = 0; i < shared.Count; i++)

@@ -202,10 +202,7 @@ internal static class InboundEndpoints
             errors.Add("email", $"'{body.Email}' is not an email address.");
         }
 
-        if (Core.Validation.FieldErrors.IdProblem(body.UserId) is { } userProblem)
-        {
-            errors.Add("userId", body.UserId is null ? "The id of the user the meeting is with is required." : userProblem);
-        }
+        errors.CheckId("userId", body.UserId, "The id of the user the meeting is with is required.");
 
         if (errors.Any)
         {

@@ -1,6 +1,7 @@
-// Sequences on Azure: one Flex Consumption function app (the custom handler) with its storage,
-// telemetry, email and delivery-report plumbing, all reached through one user-assigned managed
-// identity. Deployed by `azd up` (see azure.yaml and the README, "Deploy to Azure").
+// Sequences on Azure: one Flex Consumption function app (.NET isolated worker with Durable
+// Functions, its task hub on the app's storage account) with its storage, telemetry, email and
+// delivery-report plumbing, all reached through one user-assigned managed identity. Deployed by
+// `azd up` (see azure.yaml and the README, "Deploy to Azure").
 targetScope = 'subscription'
 
 @minLength(1)
@@ -55,6 +56,10 @@ param apiKey string
 
 @description('Upper bound on Flex Consumption instances.')
 param maximumInstanceCount int = 40
+
+@minValue(0)
+@description('Always-ready instances for the Durable Functions scale group: 0 lets it scale to zero (a step due after a quiet spell waits for a cold start); 1 keeps one instance up, billed all the time. See infra/app/functionapp.bicep.')
+param durableAlwaysReadyInstances int = 0
 
 @minValue(1)
 @description('Emails the app sends a minute through Communication Services (Email__Acs__PerMinute): the subscription\'s quota, 30 until Azure raises it.')
@@ -150,6 +155,7 @@ module functionApp 'app/functionapp.bicep' = {
     acsEndpoint: communication.outputs.endpoint
     apiKey: apiKey
     maximumInstanceCount: maximumInstanceCount
+    durableAlwaysReadyInstances: durableAlwaysReadyInstances
     emailSendsPerMinute: emailSendsPerMinute
     emailSendsPerHour: emailSendsPerHour
   }
@@ -179,6 +185,7 @@ output SEQUENCES_PUBLIC_BASE_URL string = functionApp.outputs.uri
 output SEQUENCES_EVENTGRID_ENDPOINT string = '${functionApp.outputs.uri}api/inbound/eventgrid'
 output SEQUENCES_EVENTGRID_SUBSCRIPTION_CREATED bool = eventGrid.outputs.subscriptionCreated
 output AZURE_STORAGE_ACCOUNT_NAME string = storage.outputs.name
+output SEQUENCES_TASK_HUB string = functionApp.outputs.taskHubName
 output AZURE_APPLICATION_INSIGHTS_NAME string = monitoring.outputs.applicationInsightsName
 output APPLICATIONINSIGHTS_CONNECTION_STRING string = monitoring.outputs.connectionString
 output EMAIL_ACS_ENDPOINT string = communication.outputs.endpoint

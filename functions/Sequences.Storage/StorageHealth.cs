@@ -12,11 +12,10 @@ public sealed record StorageHealthReport(
     string? Error,
     IReadOnlyList<QueueHealth> Queues,
     IReadOnlyList<QueueHealth> PoisonQueues,
-    DateTimeOffset? EarliestTimer,
-    TimeSpan DispatcherLag);
+    ReconcileReport? Reconciler);
 
-/// <summary>Reads the real figures of storage, queues and the schedule index.</summary>
-public sealed class StorageHealth(StorageClients clients, IScheduleIndex index, TimeProvider time)
+/// <summary>Reads the real figures of storage, queues and the reconciler's latest report.</summary>
+public sealed class StorageHealth(StorageClients clients, IReconcileLog reconciler, TimeProvider time)
 {
     public async Task<StorageHealthReport> CheckAsync(CancellationToken cancellationToken)
     {
@@ -24,19 +23,15 @@ public sealed class StorageHealth(StorageClients clients, IScheduleIndex index, 
         {
             var queues = await Task.WhenAll(StorageInitializer.QueueNames.Select(q => QueueAsync(q, cancellationToken)));
             var poison = await Task.WhenAll(StorageInitializer.QueueNames.Select(q => QueueAsync($"{q}-poison", cancellationToken)));
-            var earliest = await index.GetEarliestDueAsync(cancellationToken);
-            var now = time.GetUtcNow();
-            // Lag: how long the earliest timer has been due without being moved to the queue.
-            var lag = earliest is { } due && due < now ? now - due : TimeSpan.Zero;
-            return new StorageHealthReport(true, null, queues, poison, earliest, lag);
+            return new StorageHealthReport(true, null, queues, poison, await reconciler.LatestAsync(cancellationToken));
         }
         catch (RequestFailedException e)
         {
-            return new StorageHealthReport(false, $"{e.Status} {e.ErrorCode}: {e.Message.Split('\n')[0]}", [], [], null, TimeSpan.Zero);
+            return new StorageHealthReport(false, $"{e.Status} {e.ErrorCode}: {e.Message.Split('\n')[0]}", [], [], null);
         }
         catch (Exception e) when (e is HttpRequestException or TaskCanceledException or AggregateException)
         {
-            return new StorageHealthReport(false, e.Message, [], [], null, TimeSpan.Zero);
+            return new StorageHealthReport(false, e.Message, [], [], null);
         }
     }
 

@@ -39,11 +39,11 @@ public sealed class StorageMetrics
         Interlocked.Exchange(ref _total, 0);
     }
 
-    internal void Count(string key)
+    internal void Count(string key, string? activity = null)
     {
         Interlocked.Increment(ref _total);
         _counts.AddOrUpdate(key, 1, (_, n) => n + 1);
-        _byActivity.AddOrUpdate(CurrentActivity.Value ?? "other", 1, (_, n) => n + 1);
+        _byActivity.AddOrUpdate(activity ?? CurrentActivity.Value ?? "other", 1, (_, n) => n + 1);
     }
 
     private sealed class Restore(string? previous) : IDisposable
@@ -51,17 +51,20 @@ public sealed class StorageMetrics
         public void Dispose() => CurrentActivity.Value = previous;
     }
 
-    internal HttpPipelinePolicy Policy(string service) => new CountingPolicy(this, service);
+    internal HttpPipelinePolicy Policy(string service) => new CountingPolicy(this, service, null);
 
-    private sealed class CountingPolicy(StorageMetrics metrics, string service) : HttpPipelineSynchronousPolicy
+    /// <summary>A policy for another component's clients (the Durable Task provider): its requests all count as <paramref name="activity"/>.</summary>
+    public HttpPipelinePolicy Policy(string service, string activity) => new CountingPolicy(this, $"{activity}.{service}", activity);
+
+    private sealed class CountingPolicy(StorageMetrics metrics, string service, string? activity) : HttpPipelineSynchronousPolicy
     {
         public override void OnSendingRequest(HttpMessage message)
         {
             var path = message.Request.Uri.Path;
-            var resource = service == "queue"
+            var resource = service.EndsWith("queue", StringComparison.Ordinal)
                 ? (path.EndsWith("/messages", StringComparison.Ordinal) ? "messages" : path.Contains("/messages/", StringComparison.Ordinal) ? "message" : "queue")
                 : (path.Contains("$batch", StringComparison.Ordinal) ? "batch" : path.Contains('(', StringComparison.Ordinal) ? "entity" : "table");
-            metrics.Count($"{service}.{message.Request.Method.Method}.{resource}");
+            metrics.Count($"{service}.{message.Request.Method.Method}.{resource}", activity);
         }
     }
 }

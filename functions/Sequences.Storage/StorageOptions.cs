@@ -9,17 +9,17 @@ public sealed partial class StorageOptions
     public const string Section = "Storage";
 
     /// <summary>
-    /// Prefix of every table and queue name: tables are <c>{prefix}Users</c>…, queues
-    /// <c>{prefix}-work</c>. Lower-case letters and digits. Several apps (or test runs) can share one
-    /// account with different prefixes. The function.json queue triggers use the default.
+    /// Prefix of every table and queue name (tables <c>{prefix}Users</c>…, queues
+    /// <c>{prefix}-inbound</c>…) and the name of the Durable Functions task hub. Lower-case letters
+    /// and digits. Several apps (or test runs) can share one account with different prefixes. The
+    /// queue triggers and host.json's <c>hubName</c> read it as <c>%Storage:Prefix%</c>, so on
+    /// Azure it is an app setting (<c>Storage__Prefix</c>).
     /// </summary>
     public string Prefix { get; set; } = "sequences";
 
     public string TableName(string name) => Prefix + name;
 
     public string QueueName(string name) => $"{Prefix}-{name}";
-
-    public string WorkQueue => QueueName("work");
 
     [GeneratedRegex("^[a-z][a-z0-9]{1,30}$")]
     internal static partial Regex PrefixPattern();
@@ -30,7 +30,7 @@ public sealed class StorageOptionsValidator : IValidateOptions<StorageOptions>
     public ValidateOptionsResult Validate(string? name, StorageOptions options) =>
         StorageOptions.PrefixPattern().IsMatch(options.Prefix)
             ? ValidateOptionsResult.Success
-            : ValidateOptionsResult.Fail($"Storage:Prefix must be 2–31 lower-case letters and digits starting with a letter (it prefixes table and queue names); got '{options.Prefix}'.");
+            : ValidateOptionsResult.Fail($"Storage:Prefix must be 2–31 lower-case letters and digits starting with a letter (it prefixes table and queue names and names the task hub); got '{options.Prefix}'.");
 }
 
 /// <summary>Table names.</summary>
@@ -41,12 +41,11 @@ internal static class TableNames
     public const string Sequences = "Sequences";
     public const string Enrollments = "Enrollments";
     public const string Tasks = "Tasks";
-    public const string Schedule = "Schedule";
     public const string System = "System";
     public const string Idempotency = "Idempotency";
     public const string ContactIndex = "ContactIndex";
     public const string Inbound = "Inbound";
     public const string Automation = "Automation";
 
-    public static readonly string[] All = [Users, Contacts, Sequences, Enrollments, Tasks, Schedule, System, Idempotency, ContactIndex, Inbound, Automation];
+    public static readonly string[] All = [Users, Contacts, Sequences, Enrollments, Tasks, System, Idempotency, ContactIndex, Inbound, Automation];
 }

@@ -35,9 +35,8 @@ public static class StorageRegistration
         services.AddSingleton<ITaskStore, TaskStore>();
         services.AddSingleton<SystemStore>();
         services.AddSingleton<ISecretStore>(sp => sp.GetRequiredService<SystemStore>());
-        services.AddSingleton<ILeaseStore>(sp => sp.GetRequiredService<SystemStore>());
-        services.AddSingleton<IWorkQueue, WorkQueue>();
-        services.AddSingleton<IScheduleIndex, ScheduleIndex>();
+        services.AddSingleton<IReconcileLog>(sp => sp.GetRequiredService<SystemStore>());
+        services.AddSingleton<IOperationQueue, OperationQueue>();
         services.AddSingleton<IIdempotencyStore, IdempotencyStore>();
         services.AddSingleton<IContactIndex, ContactIndex>();
         services.AddSingleton<IInboundLog, InboundLog>();
@@ -51,7 +50,7 @@ public static class StorageRegistration
 /// <summary>Creates the tables and queues this app uses (idempotent; run once at start).</summary>
 public sealed class StorageInitializer(StorageClients clients, ILogger<StorageInitializer> logger)
 {
-    public static readonly string[] QueueNames = ["work", InboundQueue.Inbound, InboundQueue.Bounces];
+    public static readonly string[] QueueNames = [InboundQueue.Inbound, InboundQueue.Bounces, OperationQueue.Name];
 
     public async Task EnsureCreatedAsync(CancellationToken cancellationToken)
     {

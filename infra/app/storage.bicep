@@ -1,6 +1,8 @@
-// The storage account behind everything: the app's tables and queues (AzureWebJobsStorage), the
-// Functions host's own blobs (leases, timer schedule locks) and the Flex Consumption deployment
-// package. Shared-key access is off, so only Entra identities with data roles get in.
+// The storage account behind everything (AzureWebJobsStorage): the app's tables and queues, the
+// Durable Functions task hub (control and work-item queues, history/instances/partitions tables,
+// lease and large-message blobs, all created by the extension at start), the Functions host's own
+// blobs (keys, timer schedule status, singleton locks) and the Flex Consumption deployment package.
+// Shared-key access is off, so only Entra identities with data roles get in.
 
 param name string
 param location string
@@ -20,11 +22,14 @@ param developerPrincipalType string = 'User'
 
 // Built-in role definition ids (same in every tenant).
 var roles = {
-  // The host takes blob leases for singletons and the timer; Flex reads the deployment package.
+  // Blob leases for the host's singletons and timers and the task hub's lease blobs; the task
+  // hub's large messages; Flex reads the deployment package.
   storageBlobDataOwner: 'b7e6dc6d-f1e8-4753-8033-0f276bb0955b'
-  // Queue triggers, the app's own queue writes, creating the queues and their -poison queues.
+  // Queue triggers, the app's own queue writes, creating the queues and their -poison queues; the
+  // task hub's control and work-item queues.
   storageQueueDataContributor: '974c5e8b-45b9-4653-ba55-5f855dd0fb88'
-  // The app's state (sequences, enrollments, …) and the host's diagnostic events.
+  // The app's state (sequences, enrollments, …), the task hub's history, instances and partitions
+  // tables, and the host's diagnostic events.
   storageTableDataContributor: '0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3'
 }
 

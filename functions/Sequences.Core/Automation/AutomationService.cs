@@ -25,7 +25,7 @@ public sealed class AutomationService(
     IEnrollmentStore enrollments,
     EnrollmentService enrolling,
     DirectoryService directory,
-    IWorkScheduler scheduler,
+    IEnrollmentWorkflows workflows,
     IIdGenerator ids,
     TimeProvider time,
     ILogger<AutomationService> logger)
@@ -166,11 +166,13 @@ public sealed class AutomationService(
         }
     }
 
-    /// <summary>A delayed enrollment is due: enroll unless the contact was unenrolled by a rule or enrolled elsewhere meanwhile.</summary>
-    public async Task RunPendingAsync(WorkMessage message, CancellationToken ct)
+    /// <summary>
+    /// A delayed enrollment is due (its workflow woke): enroll unless the contact was unenrolled by
+    /// a rule or enrolled elsewhere meanwhile. Idempotent: only a pending enrollment still pending acts.
+    /// </summary>
+    public async Task RunPendingAsync(string contactId, string enrollmentId, CancellationToken ct)
     {
-        var contactId = message.ContactId ?? throw new FormatException("A pending-enrollment message needs contactId.");
-        var pending = await timeline.GetPendingAsync(contactId, message.EnrollmentId, ct);
+        var pending = await timeline.GetPendingAsync(contactId, enrollmentId, ct);
         if (pending is null || pending.Value.Status != PendingStatus.Pending)
         {
             return;
@@ -328,8 +330,9 @@ public sealed class AutomationService(
         var enrollmentId = EnrollmentIdFor(rule, e.EventId);
         var pending = new PendingEnrollment(enrollmentId, contact.Id, rule.SequenceId, rule.Id, e.EventId, dueAt, PendingStatus.Pending, now);
 
-        // The timer first (see Transition): if we stop before the record, the timer finds nothing and does nothing.
-        await scheduler.ScheduleAsync(WorkMessage.ForPendingEnrollment(rule.SequenceId, enrollmentId, contact.Id, dueAt), dueAt, ct);
+        // The workflow first: if we stop before the record, the workflow wakes at the due time,
+        // finds no pending enrollment and finishes; the reverse order could lose the enrollment.
+        await workflows.StartPendingAsync(enrollmentId, contact.Id, dueAt, ct);
         await timeline.CreatePendingIfAbsentAsync(pending, ct);
     }
 

@@ -1,5 +1,4 @@
 using Sequences.Core.Email;
-using Sequences.Core.Engine;
 using Sequences.Core.Errors;
 using Sequences.Core.Model;
 using Sequences.Core.Scheduling;
@@ -13,62 +12,43 @@ namespace Sequences.Core.Decisions;
 public static class EnrollmentDecisions
 {
     /// <summary>
-    /// The cheap checks a step message passes before anything else is loaded: is it for the
-    /// current revision and step, and is the step due? Null means "go on and decide".
+    /// What the enrollment's workflow should do with it now, before anything else is loaded: is a
+    /// step due, or should the workflow wait (until a time, or until the enrollment changes), or is
+    /// it over? Null means "a step is due: go on and decide". The enrollment record alone decides,
+    /// so a stale, repeated or early wake-up does nothing wrong.
     /// </summary>
-    public static StepDecision? Guard(Enrollment? e, WorkMessage message, DateTimeOffset now)
+    public static StepDecision? Guard(Enrollment? e, DateTimeOffset now)
     {
         if (e is null)
         {
-            // The enrollment's first timer is set before its record is written (see Transition).
-            return now - message.DueAt < StepPolicy.InFlightWriteGrace
-                ? new StepDecision.Defer(now.AddSeconds(1), "enrollment record not written yet")
-                : new StepDecision.Ignore("enrollment not found");
+            return new StepDecision.Done("enrollment not found");
         }
 
         if (e.IsEnded)
         {
-            return new StepDecision.Ignore($"enrollment ended ({e.EndReason})");
-        }
-
-        if (message.Revision > e.Revision)
-        {
-            return now - message.DueAt < StepPolicy.InFlightWriteGrace
-                ? new StepDecision.Defer(now.AddSeconds(1), "the write that scheduled this step has not landed yet")
-                : new StepDecision.Ignore("scheduled by a write that never landed");
+            return new StepDecision.Done($"enrollment ended ({e.EndReason})");
         }
 
         if (e.Status == EnrollmentStatus.Paused)
         {
-            return new StepDecision.Ignore("enrollment paused (resuming schedules the step again)");
+            return new StepDecision.Idle("enrollment paused (resuming wakes it)");
         }
 
-        var isDue = e.Phase == StepPhase.Waiting && e.Revision == message.Revision && e.CurrentStep == message.Step;
-        var isClaimed = e.Phase == StepPhase.Executing && e.ClaimRevision == message.Revision && e.CurrentStep == message.Step;
-        if (!isDue && !isClaimed)
+        return e.Phase switch
         {
-            return new StepDecision.Ignore("stale message: the enrollment has moved on");
-        }
-
-        if (isClaimed && e.LeaseUntil is { } lease && lease > now)
-        {
-            return new StepDecision.Defer(lease, "another worker is executing this step");
-        }
-
-        if (isDue && e.DueAt is { } due && due > now + StepPolicy.EarlyTolerance)
-        {
-            return new StepDecision.Defer(due, "not due yet");
-        }
-
-        return null;
+            StepPhase.AwaitingTask => new StepDecision.Idle("waiting for the step's task to be completed"),
+            StepPhase.Executing when e.LeaseUntil is { } lease && lease > now => new StepDecision.Defer(lease, "another worker is executing this step"),
+            StepPhase.Waiting when e.DueAt is { } due && due > now + StepPolicy.EarlyTolerance => new StepDecision.Defer(due, "not due yet"),
+            _ => null,
+        };
     }
 
     /// <summary>Decides a due step once the guard has passed.</summary>
     public static StepDecision OnStepDue(
-        Enrollment e, Sequence? sequence, Contact? contact, User? sender, WorkMessage message, DateTimeOffset now, StepPolicy policy,
+        Enrollment e, Sequence? sequence, Contact? contact, User? sender, DateTimeOffset now, StepPolicy policy,
         SendLedger? ledger = null)
     {
-        if (Guard(e, message, now) is { } guarded)
+        if (Guard(e, now) is { } guarded)
         {
             return guarded;
         }
@@ -134,7 +114,7 @@ public static class EnrollmentDecisions
         var claimed = e with
         {
             Phase = StepPhase.Executing,
-            ClaimRevision = message.Revision,
+            ClaimRevision = e.Revision,
             LeaseUntil = now + policy.Lease,
             Revision = e.Revision + 1,
         };
@@ -154,7 +134,7 @@ public static class EnrollmentDecisions
             Revision = e.Revision + 1,
         };
         var (replanned, deltas) = Replan(state, sequence, e.CurrentStep, retryAt);
-        return new Transition(replanned, new ScheduledStep(replanned.CurrentStep, replanned.Revision, retryAt)) { LedgerDeltas = deltas };
+        return new Transition(replanned) { LedgerDeltas = deltas };
     }
 
     /// <summary>
@@ -219,7 +199,7 @@ public static class EnrollmentDecisions
                     Revision = claimed.Revision + 1,
                 };
                 return sequence is null
-                    ? new Transition(state, new ScheduledStep(state.CurrentStep, state.Revision, retryAt))
+                    ? new Transition(state)
                     : WithReplan(state, sequence, retryAt);
         }
     }
@@ -302,7 +282,7 @@ public static class EnrollmentDecisions
 
             resumed = resumed with { Phase = StepPhase.Waiting, DueAt = newDue, ClaimRevision = null, LeaseUntil = null };
             return sequence is null
-                ? new Transition(resumed, new ScheduledStep(resumed.CurrentStep, resumed.Revision, newDue))
+                ? new Transition(resumed)
                 : WithReplan(resumed, sequence, newDue);
         }
 
@@ -382,14 +362,14 @@ public static class EnrollmentDecisions
             return new Transition(replanned with { PausedAt = ranAt }) { LedgerDeltas = deltas };
         }
 
-        return new Transition(replanned, new ScheduledStep(next, replanned.Revision, due)) { LedgerDeltas = deltas };
+        return new Transition(replanned) { LedgerDeltas = deltas };
     }
 
-    /// <summary>A waiting state due at <paramref name="due"/>, its timer, and its emails planned anew from there.</summary>
+    /// <summary>A waiting state due at <paramref name="due"/>, with its emails planned anew from there.</summary>
     private static Transition WithReplan(Enrollment waiting, Sequence sequence, DateTimeOffset due)
     {
         var (replanned, deltas) = Replan(waiting, sequence, waiting.CurrentStep, due);
-        return new Transition(replanned, new ScheduledStep(replanned.CurrentStep, replanned.Revision, due)) { LedgerDeltas = deltas };
+        return new Transition(replanned) { LedgerDeltas = deltas };
     }
 
     private static Transition Finish(Enrollment e, DateTimeOffset now)

@@ -7,8 +7,8 @@ using Sequences.Core.Validation;
 
 namespace Sequences.Core.Decisions;
 
-/// <summary>A new enrollment, the timer of its first step, and the emails it reserves against the sender's limit.</summary>
-public sealed record NewEnrollment(Enrollment Enrollment, ScheduledStep FirstStep, IReadOnlyDictionary<DateTimeOffset, int> Reservation);
+/// <summary>A new enrollment (its first step due at <see cref="Enrollment.DueAt"/>) and the emails it reserves against the sender's limit.</summary>
+public sealed record NewEnrollment(Enrollment Enrollment, IReadOnlyDictionary<DateTimeOffset, int> Reservation);
 
 /// <summary>Whether and how a contact may be enrolled. Pure.</summary>
 public static class EnrollmentRules
@@ -225,7 +225,7 @@ public static class EnrollmentRules
             Events = events,
             Planned = plan,
         };
-        return new NewEnrollment(enrollment, new ScheduledStep(startAt, 1, due), reservation);
+        return new NewEnrollment(enrollment, reservation);
     }
 
     public static DomainError AlreadyEnrolled(string contactId, string activeSequenceId, string? activeSequenceName) =>

@@ -2,15 +2,12 @@ using Sequences.Core.Model;
 
 namespace Sequences.Core.Decisions;
 
-/// <summary>A durable timer to set: step <see cref="Step"/> at <see cref="DueAt"/>, for <see cref="Revision"/>.</summary>
-public sealed record ScheduledStep(int Step, long Revision, DateTimeOffset DueAt);
-
 /// <summary>
-/// A new enrollment state to write (conditionally), the timer it needs, and side effects on other
-/// records. The timer is set before the state is written, so a crash between the two leaves a
-/// timer that finds a stale revision (a no-op), never a state without its timer.
+/// A new enrollment state to write (conditionally) and its side effects on other records. When
+/// the next step is due follows from the state itself (<see cref="Enrollment.DueAt"/>): the
+/// enrollment's workflow reads it from there, so no timer travels with a transition.
 /// </summary>
-public sealed record Transition(Enrollment State, ScheduledStep? Timer = null)
+public sealed record Transition(Enrollment State)
 {
     /// <summary>An open task of the enrollment to cancel (it ended while the task waited).</summary>
     public string? CancelTaskId { get; init; }
@@ -22,15 +19,18 @@ public sealed record Transition(Enrollment State, ScheduledStep? Timer = null)
     public IReadOnlyDictionary<DateTimeOffset, int> LedgerDeltas { get; init; } = new Dictionary<DateTimeOffset, int>();
 }
 
-/// <summary>What to do with a due step message.</summary>
+/// <summary>What to do when an enrollment's workflow looks at it.</summary>
 public abstract record StepDecision
 {
     private StepDecision() { }
 
-    /// <summary>The message no longer matches the enrollment: drop it.</summary>
-    public sealed record Ignore(string Reason) : StepDecision;
+    /// <summary>The enrollment has ended (or does not exist): its workflow is done.</summary>
+    public sealed record Done(string Reason) : StepDecision;
 
-    /// <summary>Not now: run the same message again at <see cref="Until"/>.</summary>
+    /// <summary>Nothing is due until the enrollment changes (paused, waiting for a task): sleep until woken.</summary>
+    public sealed record Idle(string Reason) : StepDecision;
+
+    /// <summary>Not now: look again at <see cref="Until"/>.</summary>
     public sealed record Defer(DateTimeOffset Until, string Reason) : StepDecision;
 
     /// <summary>Write <see cref="Transition"/>; nothing else happens.</summary>
@@ -59,11 +59,8 @@ public abstract record EndDecision
 /// <summary>Engine timing settings the decisions need.</summary>
 public sealed record StepPolicy(TimeSpan Lease, bool TransportDeduplicatesResends)
 {
-    /// <summary>A message may arrive this much before its due time (clock skew between machines).</summary>
+    /// <summary>A step runs if it is due within this (clock skew between machines); earlier, it waits again.</summary>
     public static readonly TimeSpan EarlyTolerance = TimeSpan.FromMilliseconds(50);
-
-    /// <summary>How long a message scheduled for a not-yet-written revision waits for that write to land.</summary>
-    public static readonly TimeSpan InFlightWriteGrace = TimeSpan.FromSeconds(30);
 
     /// <summary>Back-off after a send that certainly did not leave: 1, 2, 4 … minutes, at most an hour.</summary>
     public static TimeSpan RetryDelay(int attempt) =>

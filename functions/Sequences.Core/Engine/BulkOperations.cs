@@ -1,3 +1,5 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
 using Microsoft.Extensions.Logging;
 using Sequences.Core.Errors;
 using Sequences.Core.Model;
@@ -5,11 +7,53 @@ using Sequences.Core.Ports;
 
 namespace Sequences.Core.Engine;
 
+/// <summary>
+/// An operation applied to every enrollment of a sequence or of a sender: one page per queue
+/// message, the next page queued by the one before, so ten thousand enrollments never make one
+/// long request. Each change is idempotent (pausing a paused enrollment changes nothing), so a
+/// page delivered twice is harmless.
+/// </summary>
+public sealed record BulkOperation(string Op, string Scope, string Id, string? Continuation = null, string? Reason = null)
+{
+    public const string Pause = "pause";
+    public const string Resume = "resume";
+    public const string End = "end";
+    public const string SequenceScope = "sequence";
+    public const string SenderScope = "sender";
+
+    public static BulkOperation Create(string op, string scope, string id, string? reason = null) => new(op, scope, id, null, reason);
+
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
+    {
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+    };
+
+    public string ToJson() => JsonSerializer.Serialize(this, Json);
+
+    /// <summary>Reads a queue message; anything but a complete operation throws <see cref="FormatException"/>.</summary>
+    public static BulkOperation Parse(string json)
+    {
+        BulkOperation? op;
+        try
+        {
+            op = JsonSerializer.Deserialize<BulkOperation>(json, Json);
+        }
+        catch (JsonException e)
+        {
+            throw new FormatException($"The operation message is not valid JSON: {e.Message}", e);
+        }
+
+        return op is { Op: Pause or Resume or End, Scope: SequenceScope or SenderScope } && !string.IsNullOrEmpty(op.Id)
+            ? op
+            : throw new FormatException("The operation message lacks a known op, scope or id.");
+    }
+}
+
 /// <summary>Runs <see cref="BulkOperation"/>s: a page of enrollments per queue message.</summary>
 public sealed class BulkOperations(
     IEnrollmentStore enrollments,
     IUserStore users,
-    IWorkQueue queue,
+    IOperationQueue queue,
     EnrollmentService service,
     ILogger<BulkOperations> logger)
 {
@@ -23,8 +67,7 @@ public sealed class BulkOperations(
         var page = operation.Scope switch
         {
             BulkOperation.SequenceScope => await enrollments.ListIdsPageAsync(operation.Id, StatusesFor(operation.Op), operation.Continuation, PageSize, cancellationToken),
-            BulkOperation.SenderScope => await users.ListEnrollmentIdsPageAsync(operation.Id, operation.Continuation, PageSize, cancellationToken),
-            _ => throw new FormatException($"Unknown operation scope '{operation.Scope}'."),
+            _ => await users.ListEnrollmentIdsPageAsync(operation.Id, operation.Continuation, PageSize, cancellationToken),
         };
 
         // The next page is queued before this one is worked: if this page fails and is retried,
@@ -34,6 +77,7 @@ public sealed class BulkOperations(
             await queue.EnqueueAsync(operation with { Continuation = next }, cancellationToken);
         }
 
+        // Each change is written to the enrollment, then its workflow is woken.
         await Parallel.ForEachAsync(page.Items, new ParallelOptions { MaxDegreeOfParallelism = 8, CancellationToken = cancellationToken },
             async (id, ct) => await ApplyAsync(operation, id, ct));
         logger.OperationPage(operation.Op, operation.Scope, operation.Id, page.Items.Count, page.Continuation is not null);
@@ -43,8 +87,7 @@ public sealed class BulkOperations(
     {
         BulkOperation.Pause => service.PauseAsync(enrollmentId, cancellationToken),
         BulkOperation.Resume => service.ResumeAsync(enrollmentId, cancellationToken),
-        BulkOperation.End => service.UnenrollAsync(enrollmentId, operation.Reason ?? EndReasons.Manual, null, cancellationToken),
-        _ => throw new FormatException($"Unknown operation '{operation.Op}'."),
+        _ => service.UnenrollAsync(enrollmentId, operation.Reason ?? EndReasons.Manual, null, cancellationToken),
     };
 
     private static IReadOnlyList<EnrollmentStatus> StatusesFor(string op) => op switch

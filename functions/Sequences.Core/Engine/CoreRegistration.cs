@@ -12,14 +12,15 @@ public static class CoreRegistration
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<IIdGenerator, GuidIdGenerator>();
         services.AddOptions<SequencesOptions>().BindConfiguration(SequencesOptions.Section).ValidateOnStart();
-        services.AddOptions<SchedulingOptions>().BindConfiguration(SchedulingOptions.Section).ValidateOnStart();
+        services.AddOptions<WorkflowOptions>().BindConfiguration(WorkflowOptions.Section).ValidateOnStart();
         services.AddSingleton<Microsoft.Extensions.Options.IValidateOptions<SequencesOptions>, SequencesOptionsValidator>();
-        services.AddSingleton<Microsoft.Extensions.Options.IValidateOptions<SchedulingOptions>, SchedulingOptionsValidator>();
+        services.AddSingleton<Microsoft.Extensions.Options.IValidateOptions<WorkflowOptions>, WorkflowOptionsValidator>();
         services.AddSingleton<SigningKeys>();
         services.AddSingleton<EnrollmentCache>();
         services.AddSingleton<ReferenceCache>();
         services.AddSingleton<TransitionWriter>();
-        services.AddSingleton<StepRunner>();
+        services.AddSingleton<EnrollmentRunner>();
+        services.AddSingleton<Reconciler>();
         services.AddSingleton<EnrollmentService>();
         services.AddSingleton<TaskService>();
         services.AddSingleton<DirectoryService>();
@@ -28,8 +29,6 @@ public static class CoreRegistration
         services.AddSingleton<StatsService>();
         services.AddSingleton<Inbound.InboundService>();
         services.AddSingleton<Automation.AutomationService>();
-        services.AddSingleton<Dispatcher>();
-        services.AddSingleton<IWorkScheduler, WorkScheduler>();
         return services;
     }
 }

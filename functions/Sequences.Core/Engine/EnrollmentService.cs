@@ -17,7 +17,7 @@ public sealed class EnrollmentService(
     ReferenceCache references,
     IContactStore contacts,
     IUserStore users,
-    IWorkScheduler scheduler,
+    IEnrollmentWorkflows workflows,
     TransitionWriter writer,
     EnrollmentCache cache,
     IIdGenerator ids,
@@ -229,14 +229,15 @@ public sealed class EnrollmentService(
             gate.Release();
         }
 
-        var (enrollment, first, _) = decided.Value!;
+        var enrollment = decided.Value!.Enrollment;
         references.Prime(contact.Value);
         references.Prime(reserved);
 
-        // Timer before record (see Transition): a message that finds no record yet waits for it.
-        await scheduler.ScheduleAsync(WorkMessage.ForStep(enrollment.SequenceId, enrollment.Id, first.Step, first.Revision, first.DueAt), first.DueAt, cancellationToken);
+        // Record first, then its workflow: if we stop in between, the reconciler starts the
+        // workflow of an active enrollment whose step is overdue.
         cache.Remember(enrollment, await enrollments.CreateAsync(enrollment, cancellationToken));
-        logger.Enrolled(contact.Value.Id, enrollment.Id, enrollment.SequenceId, first.DueAt);
+        await workflows.StartAsync(enrollment.Id, cancellationToken);
+        logger.Enrolled(contact.Value.Id, enrollment.Id, enrollment.SequenceId, enrollment.DueAt ?? now);
         return (enrollment, reserved);
     }
 
@@ -306,16 +307,16 @@ public sealed class EnrollmentService(
         (await enrollments.GetAsync(enrollmentId, cancellationToken))?.Value;
 
     /// <summary>
-    /// Ends an enrollment. If a worker is sending the current step's email right now, waits for
-    /// it: once this returns, no further email of the enrollment leaves.
-    /// </summary>
-    /// <summary>
     /// Records inbound news (a reply, a bounce, a meeting…) on an enrollment and, with
     /// <paramref name="endReason"/>, ends it — waiting, like an unenroll, for an email that is leaving.
     /// </summary>
     public Task<Result<Enrollment>> RecordNewsAsync(string enrollmentId, TimelineEvent news, string? endReason, CancellationToken cancellationToken) =>
         ChangeAsync(enrollmentId, (e, now) => Inbound.InboundDecisions.OnNews(e, news, endReason, now), cancellationToken);
 
+    /// <summary>
+    /// Ends an enrollment. If a worker is sending the current step's email right now, waits for
+    /// it: once this returns, no further email of the enrollment leaves.
+    /// </summary>
     public Task<Result<Enrollment>> UnenrollAsync(string enrollmentId, string reason, string? detail, CancellationToken cancellationToken) =>
         ChangeAsync(enrollmentId, (e, now) => EnrollmentDecisions.OnEnd(e, reason, now, detail), cancellationToken);
 
@@ -354,6 +355,7 @@ public sealed class EnrollmentService(
             try
             {
                 await writer.ApplyAsync(transition, current.ETag, cancellationToken);
+                await workflows.WakeAsync(enrollmentId, cancellationToken);
                 return transition.State;
             }
             catch (ConcurrencyException) when (attempt < 10)
@@ -392,6 +394,7 @@ public sealed class EnrollmentService(
                     try
                     {
                         await writer.ApplyAsync(apply.Transition, current.ETag, cancellationToken);
+                        await workflows.WakeAsync(enrollmentId, cancellationToken);
                         return apply.Transition.State;
                     }
                     catch (ConcurrencyException) when (attempt < 20)

@@ -5,11 +5,14 @@ namespace Sequences.Core.Engine;
 /// <summary>Structured log messages of the engine (event ids 1000–1999).</summary>
 internal static partial class Logs
 {
-    [LoggerMessage(1001, LogLevel.Debug, "Step message for enrollment {EnrollmentId} (sequence {SequenceId}, step {Step}, revision {Revision}) ignored: {Reason}")]
-    public static partial void StepIgnored(this ILogger logger, string enrollmentId, string sequenceId, int step, long revision, string reason);
+    [LoggerMessage(1001, LogLevel.Debug, "Enrollment {EnrollmentId} (sequence {SequenceId}) has nothing due: its workflow finishes ({Reason})")]
+    public static partial void WorkflowDone(this ILogger logger, string enrollmentId, string sequenceId, string reason);
 
-    [LoggerMessage(1002, LogLevel.Debug, "Step message for enrollment {EnrollmentId} (sequence {SequenceId}, step {Step}) deferred to {Until}: {Reason}")]
+    [LoggerMessage(1002, LogLevel.Debug, "Enrollment {EnrollmentId} (sequence {SequenceId}, step {Step}) looks again at {Until}: {Reason}")]
     public static partial void StepDeferred(this ILogger logger, string enrollmentId, string sequenceId, int step, DateTimeOffset until, string reason);
+
+    [LoggerMessage(1009, LogLevel.Debug, "Enrollment {EnrollmentId} (sequence {SequenceId}, step {Step}) waits until it changes: {Reason}")]
+    public static partial void StepIdle(this ILogger logger, string enrollmentId, string sequenceId, int step, string reason);
 
     [LoggerMessage(1003, LogLevel.Information, "Email sent for enrollment {EnrollmentId} (sequence {SequenceId}, step {Step}) as {MessageId}")]
     public static partial void EmailSent(this ILogger logger, string enrollmentId, string sequenceId, int step, string messageId);
@@ -50,8 +53,8 @@ internal static partial class Logs
     [LoggerMessage(1051, LogLevel.Warning, "Automation rule {RuleId} failed for contact {ContactId}: {Code} {Detail}")]
     public static partial void RuleFailed(this ILogger logger, string ruleId, string contactId, string code, string detail);
 
-    [LoggerMessage(1020, LogLevel.Debug, "Dispatcher moved {Count} due timers onto the work queue")]
-    public static partial void Dispatched(this ILogger logger, int count);
+    [LoggerMessage(1020, LogLevel.Warning, "Reconciler found {Count} enrollments overdue by more than {Threshold}: woke {Woken}, started {Started} workflows")]
+    public static partial void Reconciled(this ILogger logger, int count, TimeSpan threshold, int woken, int started);
 
     [LoggerMessage(1021, LogLevel.Warning, "Contact {ContactId} had a stale active-enrollment pointer to {EnrollmentId}; replacing it")]
     public static partial void StalePointer(this ILogger logger, string contactId, string enrollmentId);

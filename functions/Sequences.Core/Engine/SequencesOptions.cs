@@ -55,52 +55,43 @@ public sealed class SequencesOptionsValidator : IValidateOptions<SequencesOption
     }
 }
 
-/// <summary>Dispatcher and timer settings (configuration section <c>Scheduling</c>).</summary>
-public sealed class SchedulingOptions
+/// <summary>Enrollment workflow settings (configuration section <c>Workflow</c>).</summary>
+public sealed class WorkflowOptions
 {
-    public const string Section = "Scheduling";
+    public const string Section = "Workflow";
 
     /// <summary>
-    /// How far ahead the dispatcher moves due work onto the queue (as messages invisible until
-    /// their due time). Work due within this horizon is enqueued directly with the same short
-    /// invisibility instead of passing through the index: the dispatcher would do exactly that on
-    /// its next pass. Keeps invisible messages to a few seconds' worth.
+    /// The reconciler repairs the workflow of an active enrollment whose step is overdue by more
+    /// than this (a lost wake-up, a lost or failed workflow). A live workflow is never this late,
+    /// so a repair is always a real fault; a short value only repairs sooner.
     /// </summary>
-    public TimeSpan LookAhead { get; set; } = TimeSpan.FromSeconds(5);
+    public TimeSpan OverdueAfter { get; set; } = TimeSpan.FromMinutes(2);
 
-    /// <summary>How often the local dispatcher runs (on Azure: the timer trigger's schedule).</summary>
-    public TimeSpan PollInterval { get; set; } = TimeSpan.FromMilliseconds(500);
+    /// <summary>The most enrollments one reconciler run repairs (the next run takes the rest).</summary>
+    public int ReconcileBatch { get; set; } = 500;
 
-    /// <summary>Entries moved per page.</summary>
-    public int PageSize { get; set; } = 500;
-
-    /// <summary>Only one dispatcher runs at a time; it holds this lease.</summary>
-    public TimeSpan LeaseDuration { get; set; } = TimeSpan.FromSeconds(15);
+    /// <summary>How long the history of a finished workflow is kept before the daily purge deletes it.</summary>
+    public TimeSpan KeepHistory { get; set; } = TimeSpan.FromDays(30);
 }
 
-public sealed class SchedulingOptionsValidator : IValidateOptions<SchedulingOptions>
+public sealed class WorkflowOptionsValidator : IValidateOptions<WorkflowOptions>
 {
-    public ValidateOptionsResult Validate(string? name, SchedulingOptions options)
+    public ValidateOptionsResult Validate(string? name, WorkflowOptions options)
     {
         var failures = new List<string>();
-        if (options.LookAhead < TimeSpan.Zero || options.LookAhead > TimeSpan.FromMinutes(5))
+        if (options.OverdueAfter < TimeSpan.FromSeconds(1))
         {
-            failures.Add("Scheduling:LookAhead must be between 0 and 5 minutes: longer timers belong in the schedule index, not invisible queue messages.");
+            failures.Add("Workflow:OverdueAfter must be at least 1 second.");
         }
 
-        if (options.PollInterval < TimeSpan.FromMilliseconds(50))
+        if (options.ReconcileBatch is < 1 or > 5000)
         {
-            failures.Add("Scheduling:PollInterval must be at least 50 ms.");
+            failures.Add("Workflow:ReconcileBatch must be between 1 and 5000.");
         }
 
-        if (options.PageSize is < 1 or > 1000)
+        if (options.KeepHistory < TimeSpan.FromDays(1))
         {
-            failures.Add("Scheduling:PageSize must be between 1 and 1000.");
-        }
-
-        if (options.LeaseDuration <= options.PollInterval)
-        {
-            failures.Add("Scheduling:LeaseDuration must be longer than Scheduling:PollInterval.");
+            failures.Add("Workflow:KeepHistory must be at least 1 day.");
         }
 
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);

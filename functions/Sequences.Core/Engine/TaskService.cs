@@ -11,6 +11,7 @@ public sealed class TaskService(
     IEnrollmentStore enrollments,
     ReferenceCache references,
     TransitionWriter writer,
+    IEnrollmentWorkflows workflows,
     TimeProvider time)
 {
     public IAsyncEnumerable<TaskItem> ListAsync(string userId, TaskState? state, CancellationToken cancellationToken) =>
@@ -56,6 +57,7 @@ public sealed class TaskService(
             try
             {
                 await writer.ApplyAsync(transition, enrollment.ETag, cancellationToken);
+                await workflows.WakeAsync(enrollmentId, cancellationToken);
                 break;
             }
             catch (ConcurrencyException) when (attempt < 10)

@@ -7,12 +7,12 @@ using Sequences.Core.Ports;
 namespace Sequences.Core.Engine;
 
 /// <summary>
-/// Applies a <see cref="Transition"/>: sets its timer, then writes the state conditionally, then
-/// the side effects on other records. See <see cref="Transition"/> for why the timer goes first.
+/// Applies a <see cref="Transition"/>: writes the state conditionally, then the side effects on
+/// other records. Waking the enrollment's workflow is the caller's business: the workflow's own
+/// runs need no wake-up, changes made from outside do (see <see cref="IEnrollmentWorkflows"/>).
 /// </summary>
 public sealed class TransitionWriter(
     IEnrollmentStore enrollments,
-    IWorkScheduler scheduler,
     ITaskStore tasks,
     IContactStore contacts,
     IUserStore users,
@@ -25,12 +25,6 @@ public sealed class TransitionWriter(
     public async Task<string> ApplyAsync(Transition transition, string etag, CancellationToken cancellationToken)
     {
         var state = transition.State;
-        if (transition.Timer is { } timer)
-        {
-            var message = WorkMessage.ForStep(state.SequenceId, state.Id, timer.Step, timer.Revision, timer.DueAt);
-            await scheduler.ScheduleAsync(message, timer.DueAt, cancellationToken);
-        }
-
         if (transition.MarksContactBounced)
         {
             // Suppression first: the address really bounced even if the state write below loses.

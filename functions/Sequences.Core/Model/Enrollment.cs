@@ -11,7 +11,7 @@ public enum EnrollmentStatus
 /// <summary>Where an enrollment stands within its current step.</summary>
 public enum StepPhase
 {
-    /// <summary>A durable timer is set for <see cref="Enrollment.CurrentStep"/> at <see cref="Enrollment.DueAt"/>.</summary>
+    /// <summary><see cref="Enrollment.CurrentStep"/> runs at <see cref="Enrollment.DueAt"/> (the enrollment's workflow sleeps until then).</summary>
     Waiting,
 
     /// <summary>A worker has claimed the step and is sending its email (until <see cref="Enrollment.LeaseUntil"/>).</summary>
@@ -44,9 +44,10 @@ public static class EndReasons
 public sealed record TaskOverride(string? Title, bool? ContinueWithoutCompleting);
 
 /// <summary>
-/// The durable state of one contact's run through a sequence. Every change produces a new
-/// <see cref="Revision"/>; work messages carry the revision they were scheduled for, so a message
-/// that no longer matches the state is a no-op and nothing ever has to hunt down queued messages.
+/// The durable state of one contact's run through a sequence: the system of record. Every change
+/// produces a new <see cref="Revision"/>. The enrollment's workflow only decides when to look at
+/// it; what happens is decided from this record, so a workflow that is late, repeated or lost
+/// cannot make a step run twice or after the enrollment ended.
 /// </summary>
 public sealed record Enrollment
 {
@@ -74,7 +75,7 @@ public sealed record Enrollment
 
     public long Revision { get; init; }
 
-    /// <summary>The revision of the work message that claimed the step being executed.</summary>
+    /// <summary>The revision of the state from which the step being executed was claimed.</summary>
     public long? ClaimRevision { get; init; }
 
     /// <summary>Until when the claiming worker owns the step; afterwards the claim is in doubt.</summary>

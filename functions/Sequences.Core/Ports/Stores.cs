@@ -108,6 +108,27 @@ public interface IEnrollmentStore
 
     /// <summary>Every enrollment of a sequence with only what statistics need (state, end reason, timeline).</summary>
     IAsyncEnumerable<Enrollment> ListForStatsAsync(string sequenceId, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Up to <paramref name="max"/> active enrollments whose step was due (or whose send lease ran
+    /// out) before <paramref name="before"/>: the ones a live workflow would already have run.
+    /// A scan of every sequence: the reconciler runs it every few minutes, nothing else does.
+    /// </summary>
+    Task<IReadOnlyList<OverdueEnrollment>> ListOverdueAsync(DateTimeOffset before, int max, CancellationToken cancellationToken);
+}
+
+/// <summary>An active enrollment that should have run by now.</summary>
+public sealed record OverdueEnrollment(string EnrollmentId, DateTimeOffset DueAt);
+
+/// <summary>What the reconciler found in a run: overdue enrollments and what it did about them.</summary>
+public sealed record ReconcileReport(DateTimeOffset RanAt, int Overdue, DateTimeOffset? OldestDueAt, int Woken, int Started);
+
+/// <summary>The reconciler's latest report, kept for the health endpoint (one row: reading it is cheap).</summary>
+public interface IReconcileLog
+{
+    Task SaveAsync(ReconcileReport report, CancellationToken cancellationToken);
+
+    Task<ReconcileReport?> LatestAsync(CancellationToken cancellationToken);
 }
 
 /// <summary>A page of results and the token for the next one (null on the last page).</summary>

@@ -41,8 +41,10 @@ internal static class Problems
         return TypedResults.Problem(problem);
     }
 
-    public static ProblemHttpResult Code(int status, string code, string title, string? detail = null) =>
-        From(new DomainError(status switch
+    /// <summary>A problem with this exact status (for statuses no <see cref="ErrorKind"/> maps to, such as 405).</summary>
+    public static ProblemHttpResult Code(int status, string code, string title, string? detail = null)
+    {
+        var result = From(new DomainError(status switch
         {
             401 => ErrorKind.Unauthorized,
             404 => ErrorKind.NotFound,
@@ -52,12 +54,11 @@ internal static class Problems
             400 => ErrorKind.Validation,
             _ => ErrorKind.Internal,
         }, code, title, detail));
-
-    /// <summary>Writes a problem outside an endpoint (middleware, status-code pages).</summary>
-    public static Task WriteAsync(HttpContext context, int status, string code, string title, string? detail = null)
-    {
-        var result = Code(status, code, title, detail);
         result.ProblemDetails.Status = status;
-        return result.ExecuteAsync(context);
+        return result;
     }
+
+    /// <summary>Writes a problem outside a function (the HTTP pipeline).</summary>
+    public static Task WriteAsync(HttpContext context, int status, string code, string title, string? detail = null) =>
+        Code(status, code, title, detail).ExecuteAsync(context);
 }

@@ -7,28 +7,34 @@ internal sealed class HostingOptions
 {
     public const string Section = "Hosting";
 
-    /// <summary>The listen URL when neither --urls nor ASPNETCORE_URLS is given.</summary>
+    /// <summary>The listen URL when neither --urls nor ASPNETCORE_URLS is given (standalone).</summary>
     public const string DefaultUrl = "http://127.0.0.1:7071";
-
-    /// <summary>
-    /// Run the queue listeners and the dispatcher in this process. On by default when standalone;
-    /// off under the Functions host, whose triggers call the same handlers through the envelope.
-    /// </summary>
-    public bool? LocalTriggers { get; set; }
 
     /// <summary>Where local data lives (Azurite's files, pickup mail): ~/.local/share/Sequences by default.</summary>
     public string? DataDirectory { get; set; }
 
-    /// <summary>Set by the Functions host when it runs this executable as a custom handler.</summary>
-    public static string? CustomHandlerPort => Environment.GetEnvironmentVariable("FUNCTIONS_CUSTOMHANDLER_PORT");
+    /// <summary>
+    /// Standalone only: a timer function's schedule, by function name, instead of its attribute's
+    /// (NCRONTAB with seconds), e.g. <c>Hosting__Timers__Reconcile=*/5 * * * * *</c>. For tests and
+    /// local experiments; the Functions host always uses the attribute.
+    /// </summary>
+    public Dictionary<string, string> Timers { get; set; } = new(StringComparer.Ordinal);
 
-    public static bool IsCustomHandler => !string.IsNullOrEmpty(CustomHandlerPort);
-
-    public bool RunsLocalTriggers => LocalTriggers ?? !IsCustomHandler;
+    /// <summary>
+    /// True when the Azure Functions host started this process: it passes the worker its gRPC
+    /// endpoint (<c>--functions-uri</c>, read as <c>Functions:Worker:HostEndpoint</c>), which the
+    /// worker cannot run without. Otherwise the process hosts the functions itself.
+    /// </summary>
+    public static bool StartedByFunctionsHost(string[] args) =>
+        args.Contains("--functions-uri", StringComparer.Ordinal)
+        || !string.IsNullOrEmpty(Environment.GetEnvironmentVariable("Functions__Worker__HostEndpoint"));
 
     public static string DefaultDataDirectory =>
         Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.LocalApplicationData, Environment.SpecialFolderOption.Create), "Sequences");
 }
+
+/// <summary>Which host runs the functions, and (standalone) where it listens.</summary>
+internal sealed record HostMode(bool FunctionsHost, string ListenUrls);
 
 /// <summary>API keys (configuration section <c>Api</c>: <c>Api__Keys__0</c>, <c>Api__Keys__1</c>, …).</summary>
 internal sealed class ApiOptions

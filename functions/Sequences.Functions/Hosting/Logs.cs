@@ -18,14 +18,17 @@ internal static partial class Logs
     [LoggerMessage(4005, LogLevel.Information, "Hosting mode: {Mode}")]
     public static partial void Mode(this ILogger logger, string mode);
 
-    [LoggerMessage(4006, LogLevel.Error, "Function {Function} failed")]
-    public static partial void EnvelopeFailed(this ILogger logger, string function, Exception exception);
+    [LoggerMessage(4006, LogLevel.Error, "Timer function {Function} failed; it runs again at its next occurrence")]
+    public static partial void TimerFailed(this ILogger logger, string function, Exception exception);
 
-    [LoggerMessage(4007, LogLevel.Error, "The local dispatcher pass failed")]
-    public static partial void DispatcherFailed(this ILogger logger, Exception exception);
+    [LoggerMessage(4007, LogLevel.Warning, "Could not wake the workflow of enrollment {EnrollmentId} ({Detail}); the reconciler will if its step becomes overdue")]
+    public static partial void WakeFailed(this ILogger logger, string enrollmentId, string detail);
 
-    [LoggerMessage(4009, LogLevel.Warning, "Step {Step} of enrollment {EnrollmentId} (sequence {SequenceId}) failed inside a batch; retrying it alone")]
-    public static partial void BatchItemFailed(this ILogger logger, string enrollmentId, string sequenceId, int step, Exception exception);
+    [LoggerMessage(4009, LogLevel.Warning, "Could not start the workflow of enrollment {EnrollmentId} ({Detail}); the reconciler will once its step is overdue")]
+    public static partial void StartFailed(this ILogger logger, string enrollmentId, string detail);
+
+    [LoggerMessage(4012, LogLevel.Information, "Purged the history of {Count} workflows that finished more than {KeepHistory} ago")]
+    public static partial void HistoryPurged(this ILogger logger, int count, TimeSpan keepHistory);
 
     [LoggerMessage(4010, LogLevel.Error, "A message on {Queue} could not be read and was dead-lettered: {Reason}")]
     public static partial void DeadLettered(this ILogger logger, string queue, string reason);

@@ -20,24 +20,25 @@ namespace Sequences.Functions.Hosting;
 /// </summary>
 internal static class TelemetrySetup
 {
-    public static void AddSequencesTelemetry(this WebApplicationBuilder builder)
+    public static IServiceCollection AddSequencesTelemetry(this IServiceCollection services, IConfiguration configuration)
     {
-        var connectionString = builder.Configuration["APPLICATIONINSIGHTS_CONNECTION_STRING"];
-        var console = string.Equals(builder.Configuration["Telemetry:Exporter"], "console", StringComparison.OrdinalIgnoreCase);
-        builder.Services.AddHostedService<QueueGauges>();
+        var connectionString = configuration["APPLICATIONINSIGHTS_CONNECTION_STRING"];
+        var console = string.Equals(configuration["Telemetry:Exporter"], "console", StringComparison.OrdinalIgnoreCase);
         if (string.IsNullOrEmpty(connectionString) && !console)
         {
-            return;
+            return services;
         }
 
-        var credential = Credential(builder.Configuration["APPLICATIONINSIGHTS_AUTHENTICATION_STRING"]);
+        // Sampled only when something exports them: they cost storage requests.
+        services.AddHostedService<QueueGauges>();
+        var credential = Credential(configuration["APPLICATIONINSIGHTS_AUTHENTICATION_STRING"]);
         void AzureMonitor(AzureMonitorExporterOptions o)
         {
             o.ConnectionString = connectionString;
             o.Credential = credential;
         }
 
-        builder.Services.AddOpenTelemetry()
+        services.AddOpenTelemetry()
             .ConfigureResource(r => r.AddService("sequences", serviceInstanceId: Environment.MachineName))
             .WithTracing(t =>
             {
@@ -66,7 +67,7 @@ internal static class TelemetrySetup
                 }
             });
 
-        builder.Logging.AddOpenTelemetry(l =>
+        services.AddLogging(logging => logging.AddOpenTelemetry(l =>
         {
             l.IncludeFormattedMessage = true;
             l.IncludeScopes = true;
@@ -74,7 +75,8 @@ internal static class TelemetrySetup
             {
                 l.AddAzureMonitorLogExporter(AzureMonitor);
             }
-        });
+        }));
+        return services;
     }
 
     /// <summary>Entra ID for the Application Insights ingestion when its authentication string asks for it (local auth is off in the template).</summary>
@@ -95,8 +97,8 @@ internal static class TelemetrySetup
 }
 
 /// <summary>
-/// Queue depth, poison counts and dispatcher lag as gauges: sampled every 30 s from storage (a few
-/// cheap requests), not on every export.
+/// Queue depth, poison counts and overdue enrollments as gauges: sampled every 30 s from storage
+/// (a few cheap requests), not on every export.
 /// </summary>
 internal sealed class QueueGauges(StorageHealth health, ILogger<QueueGauges> logger) : BackgroundService
 {
@@ -107,8 +109,8 @@ internal sealed class QueueGauges(StorageHealth health, ILogger<QueueGauges> log
     {
         CoreTelemetry.Meter.CreateObservableGauge("sequences.queue.depth", () => Measure(r => r.Queues), "{message}", "Approximate messages waiting per queue.");
         CoreTelemetry.Meter.CreateObservableGauge("sequences.queue.poison", () => Measure(r => r.PoisonQueues), "{message}", "Messages in each poison queue.");
-        CoreTelemetry.Meter.CreateObservableGauge("sequences.dispatcher.lag", () => _last is { } r ? [new Measurement<double>(r.DispatcherLag.TotalSeconds)] : Array.Empty<Measurement<double>>(),
-            "s", "How long the earliest timer has been due without being dispatched.");
+        CoreTelemetry.Meter.CreateObservableGauge("sequences.enrollments.overdue", () => _last?.Reconciler is { } r ? [new Measurement<long>(r.Overdue)] : Array.Empty<Measurement<long>>(),
+            "{enrollment}", "Active enrollments the reconciler found overdue on its latest run (their workflow was woken or restarted).");
         while (!stoppingToken.IsCancellationRequested)
         {
             try

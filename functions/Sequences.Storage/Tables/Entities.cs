@@ -29,17 +29,6 @@ internal static class Keys
     public const string HistoryEnd = "enr}";
 
     public static string History(string enrollmentId) => HistoryPrefix + enrollmentId;
-
-    /// <summary>Schedule index partition: the due minute, so writes spread and due scans are range reads.</summary>
-    public static string ScheduleBucket(DateTimeOffset dueAt) => dueAt.UtcDateTime.ToString("yyyyMMddHHmm", System.Globalization.CultureInfo.InvariantCulture);
-
-    /// <summary>Schedule index row: due ticks first, so rows sort by due time within and across buckets.</summary>
-    public static string ScheduleRow(DateTimeOffset dueAt, string enrollmentId, long revision, int step) =>
-        string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{dueAt.UtcTicks:D19}|{enrollmentId}|{revision}|{step}");
-
-    /// <summary>The smallest row key greater than every row due at or before <paramref name="until"/>.</summary>
-    public static string ScheduleRowUpperBound(DateTimeOffset until) =>
-        string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{until.UtcTicks:D19}|~");
 }
 
 internal abstract class EntityBase : ITableEntity
@@ -168,16 +157,13 @@ internal sealed class TaskEntity : EntityBase
     public DateTimeOffset? CompletedAt { get; set; }
 }
 
-internal sealed class ScheduleEntity : EntityBase
+internal sealed class ReconcileEntity : EntityBase
 {
-    public string Message { get; set; } = "";
-    public DateTimeOffset DueAt { get; set; }
-}
-
-internal sealed class LeaseEntity : EntityBase
-{
-    public string Owner { get; set; } = "";
-    public DateTimeOffset ExpiresAt { get; set; }
+    public DateTimeOffset RanAt { get; set; }
+    public int Overdue { get; set; }
+    public DateTimeOffset? OldestDueAt { get; set; }
+    public int Woken { get; set; }
+    public int Started { get; set; }
 }
 
 internal sealed class SecretEntity : EntityBase

@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Runtime.CompilerServices;
 using Azure;
 using Azure.Data.Tables;
@@ -345,6 +344,24 @@ internal sealed class EnrollmentStore(StorageClients clients) : IEnrollmentStore
         }
     }
 
+    public async Task<IReadOnlyList<OverdueEnrollment>> ListOverdueAsync(DateTimeOffset before, int max, CancellationToken cancellationToken)
+    {
+        // Active and waiting past its due time, or claimed with a lease that ran out (an in-doubt send).
+        var filter = TableClient.CreateQueryFilter(
+            $"Status eq {nameof(EnrollmentStatus.Active)} and ((Phase eq {nameof(StepPhase.Waiting)} and DueAt lt {before}) or (Phase eq {nameof(StepPhase.Executing)} and LeaseUntil lt {before}))");
+        var found = new List<OverdueEnrollment>();
+        await foreach (var e in _table.QueryAsync<EnrollmentEntity>(filter, maxPerPage: 1000, select: ["PartitionKey", "RowKey", "Phase", "DueAt", "LeaseUntil"], cancellationToken: cancellationToken))
+        {
+            found.Add(new OverdueEnrollment(e.RowKey, (e.Phase == nameof(StepPhase.Executing) ? e.LeaseUntil : e.DueAt) ?? before));
+            if (found.Count >= max)
+            {
+                break;
+            }
+        }
+
+        return found;
+    }
+
     public async IAsyncEnumerable<Enrollment> ListBySequenceAsync(string sequenceId, EnrollmentStatus? status, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         var filter = status is { } s
@@ -394,11 +411,10 @@ internal sealed class TaskStore(StorageClients clients) : ITaskStore
     }
 }
 
-/// <summary>Secrets and leases shared by every process on this storage.</summary>
-internal sealed class SystemStore(StorageClients clients, TimeProvider time) : ISecretStore, ILeaseStore
+/// <summary>Secrets and the reconciler's report, shared by every process on this storage.</summary>
+internal sealed class SystemStore(StorageClients clients) : ISecretStore, IReconcileLog
 {
     private readonly TableClient _table = clients.Table(TableNames.System);
-    private readonly ConcurrentDictionary<string, (string ETag, DateTimeOffset ExpiresAt)> _held = new(StringComparer.Ordinal);
 
     public async Task<byte[]> GetOrCreateAsync(string name, CancellationToken cancellationToken)
     {
@@ -424,48 +440,20 @@ internal sealed class SystemStore(StorageClients clients, TimeProvider time) : I
         throw new InvalidOperationException($"Could not read or create secret '{name}'.");
     }
 
-    /// <summary>
-    /// Takes or renews a lease. While this process holds a lease with more than half its time
-    /// left, it renews nothing: an idle dispatcher pass then costs no lease transaction.
-    /// </summary>
-    public async Task<bool> TryAcquireAsync(string name, string owner, TimeSpan duration, CancellationToken cancellationToken)
-    {
-        var now = time.GetUtcNow();
-        var key = $"{name}|{owner}";
-        if (_held.TryGetValue(key, out var held) && held.ExpiresAt - now > duration / 2)
+    public Task SaveAsync(ReconcileReport report, CancellationToken cancellationToken) =>
+        _table.UpsertEntityAsync(new ReconcileEntity
         {
-            return true;
-        }
+            PartitionKey = "status",
+            RowKey = "reconciler",
+            RanAt = report.RanAt,
+            Overdue = report.Overdue,
+            OldestDueAt = report.OldestDueAt,
+            Woken = report.Woken,
+            Started = report.Started,
+        }, TableUpdateMode.Replace, cancellationToken);
 
-        var entity = new LeaseEntity { PartitionKey = "lease", RowKey = name, Owner = owner, ExpiresAt = now + duration };
-        try
-        {
-            string etag;
-            if (held.ETag is { Length: > 0 } && held.ExpiresAt > now)
-            {
-                etag = await TableOps.ReplaceAsync(_table, entity, held.ETag, cancellationToken);
-            }
-            else
-            {
-                var current = await TableOps.GetAsync<LeaseEntity>(_table, "lease", name, cancellationToken);
-                if (current is not null && current.Owner != owner && current.ExpiresAt > now)
-                {
-                    _held.TryRemove(key, out _);
-                    return false;
-                }
-
-                etag = current is null
-                    ? await TableOps.InsertAsync(_table, entity, cancellationToken)
-                    : await TableOps.ReplaceAsync(_table, entity, current.ETag.ToString(), cancellationToken);
-            }
-
-            _held[key] = (etag, entity.ExpiresAt);
-            return true;
-        }
-        catch (ConcurrencyException)
-        {
-            _held.TryRemove(key, out _);
-            return false;
-        }
-    }
+    public async Task<ReconcileReport?> LatestAsync(CancellationToken cancellationToken) =>
+        await TableOps.GetAsync<ReconcileEntity>(_table, "status", "reconciler", cancellationToken) is { } e
+            ? new ReconcileReport(e.RanAt, e.Overdue, e.OldestDueAt, e.Woken, e.Started)
+            : null;
 }

@@ -1,4 +1,6 @@
 using System.Net;
+using Microsoft.Azure.Functions.Worker;
+using Microsoft.DurableTask.Client;
 using Sequences.Core.Engine;
 
 namespace Sequences.Functions.Api;
@@ -8,15 +10,11 @@ namespace Sequences.Functions.Api;
 /// links); POST unsubscribes — both the page's button and RFC 8058 one-click posts from mail clients.
 /// No login, no API key: the token is signed.
 /// </summary>
-internal static class UnsubscribeEndpoints
+internal sealed class UnsubscribeFunctions(UnsubscribeService service)
 {
-    public static void MapUnsubscribe(this IEndpointRouteBuilder app)
-    {
-        app.MapGet("/unsubscribe/{token}", Confirm);
-        app.MapPost("/unsubscribe/{token}", Unsubscribe).DisableAntiforgery();
-    }
-
-    private static async Task<IResult> Confirm(string token, UnsubscribeService service, CancellationToken ct)
+    [Function(nameof(ConfirmUnsubscribe))]
+    public async Task<IResult> ConfirmUnsubscribe(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "unsubscribe/{token}")] HttpRequest request, string token, CancellationToken ct)
     {
         var result = await service.ReadAsync(token, ct);
         if (result.Error is { } error)
@@ -31,7 +29,11 @@ internal static class UnsubscribeEndpoints
             $"<form method=\"post\" action=\"{action}\"><button type=\"submit\">Unsubscribe</button></form>");
     }
 
-    private static async Task<IResult> Unsubscribe(string token, UnsubscribeService service, CancellationToken ct)
+    /// <summary>Ends the contact's enrollment, so it wakes the workflow (see <see cref="Workflow.DurableClientAccessor"/>).</summary>
+    [Function(nameof(Unsubscribe))]
+    public async Task<IResult> Unsubscribe(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "unsubscribe/{token}")] HttpRequest request, string token,
+        [DurableClient] DurableTaskClient durableClient, CancellationToken ct)
     {
         var result = await service.UnsubscribeAsync(token, ct);
         return result.Error is { } error

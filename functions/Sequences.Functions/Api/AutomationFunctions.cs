@@ -1,4 +1,6 @@
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Azure.Functions.Worker;
+using Microsoft.DurableTask.Client;
 using Sequences.Core.Automation;
 using Sequences.Core.Engine;
 using Sequences.Core.Errors;
@@ -17,30 +19,22 @@ internal sealed record TimelineItem(
     string Type, DateTimeOffset At, string? SequenceId = null, string? EnrollmentId = null, string? RuleId = null, string? Status = null,
     DateTimeOffset? DueAt = null, string? Code = null, string? Detail = null);
 
-/// <summary>Automation rules, form/page-view events, workflows, and the lifecycle operations (delete a sequence, deactivate a user).</summary>
-internal static class AutomationEndpoints
+/// <summary>
+/// Automation rules, form/page-view events, workflows, and the lifecycle operations (delete a
+/// sequence, deactivate a user). Events are queued (202) for the inbound functions; lifecycle
+/// operations run through the operations queue.
+/// </summary>
+internal sealed class AutomationFunctions(
+    AutomationService automation, DirectoryService directory, EnrollmentService enrollments, IContactTimelineStore timeline, IInboundQueue queue, TimeProvider time)
 {
-    public static void MapAutomation(this RouteGroupBuilder api)
-    {
-        api.MapPost("/sequences/{sequenceId}/automation", CreateRule);
-        api.MapGet("/sequences/{sequenceId}/automation", ListRules);
-        api.MapGet("/automation/{ruleId}", GetRule);
-        api.MapPut("/automation/{ruleId}", PutRule);
-        api.MapDelete("/automation/{ruleId}", DeleteRule);
-        api.MapGet("/automation/{ruleId}/failures", Failures);
-        api.MapPost("/events/form-submissions", FormSubmission);
-        api.MapPost("/events/page-views", PageView);
-        api.MapPost("/workflows/enroll", WorkflowEnroll);
-        api.MapPost("/workflows/unenroll", WorkflowUnenroll);
-        api.MapDelete("/sequences/{sequenceId}", DeleteSequence);
-        api.MapPost("/users/{userId}/deactivate", Deactivate);
-        api.MapGet("/contacts/{contactId}/timeline", ContactTimeline);
-    }
-
-    private static Task<Results<Created<AutomationRule>, ProblemHttpResult>> CreateRule(string sequenceId, HttpRequest request, AutomationService automation, CancellationToken ct) =>
+    [Function(nameof(CreateAutomationRule))]
+    public Task<Results<Created<AutomationRule>, ProblemHttpResult>> CreateAutomationRule(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "api/sequences/{sequenceId}/automation")] HttpRequest request, string sequenceId, CancellationToken ct) =>
         Endpoint.CreatedAsync<RuleCommand, AutomationRule, AutomationRule>(request, body => automation.CreateRuleAsync(sequenceId, body, ct), r => r, r => $"/api/automation/{r.Id}", ct);
 
-    private static async Task<Results<Ok<ListResponse<AutomationRule>>, ProblemHttpResult>> ListRules(string sequenceId, DirectoryService directory, AutomationService automation, CancellationToken ct)
+    [Function(nameof(ListAutomationRules))]
+    public async Task<Results<Ok<ListResponse<AutomationRule>>, ProblemHttpResult>> ListAutomationRules(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "api/sequences/{sequenceId}/automation")] HttpRequest request, string sequenceId, CancellationToken ct)
     {
         if (await directory.GetSequenceAsync(sequenceId, ct) is null)
         {
@@ -51,16 +45,24 @@ internal static class AutomationEndpoints
         return TypedResults.Ok(new ListResponse<AutomationRule>(rules, rules.Count));
     }
 
-    private static async Task<Results<Ok<AutomationRule>, ProblemHttpResult>> GetRule(string ruleId, AutomationService automation, CancellationToken ct) =>
+    [Function(nameof(GetAutomationRule))]
+    public async Task<Results<Ok<AutomationRule>, ProblemHttpResult>> GetAutomationRule(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "api/automation/{ruleId}")] HttpRequest request, string ruleId, CancellationToken ct) =>
         await automation.GetRuleAsync(ruleId, ct) is { } rule ? TypedResults.Ok(rule) : Problems.From(AutomationService.NotFound(ruleId));
 
-    private static Task<Results<Ok<AutomationRule>, ProblemHttpResult>> PutRule(string ruleId, HttpRequest request, AutomationService automation, CancellationToken ct) =>
+    [Function(nameof(ReplaceAutomationRule))]
+    public Task<Results<Ok<AutomationRule>, ProblemHttpResult>> ReplaceAutomationRule(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "put", Route = "api/automation/{ruleId}")] HttpRequest request, string ruleId, CancellationToken ct) =>
         Endpoint.OkAsync<RuleCommand, AutomationRule, AutomationRule>(request, body => automation.ReplaceRuleAsync(ruleId, body, ct), r => r, ct);
 
-    private static async Task<Results<NoContent, ProblemHttpResult>> DeleteRule(string ruleId, AutomationService automation, CancellationToken ct) =>
+    [Function(nameof(DeleteAutomationRule))]
+    public async Task<Results<NoContent, ProblemHttpResult>> DeleteAutomationRule(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "delete", Route = "api/automation/{ruleId}")] HttpRequest request, string ruleId, CancellationToken ct) =>
         await automation.DeleteRuleAsync(ruleId, ct) ? TypedResults.NoContent() : Problems.From(AutomationService.NotFound(ruleId));
 
-    private static async Task<Results<Ok<ListResponse<AutomationFailure>>, ProblemHttpResult>> Failures(string ruleId, AutomationService automation, CancellationToken ct)
+    [Function(nameof(ListAutomationFailures))]
+    public async Task<Results<Ok<ListResponse<AutomationFailure>>, ProblemHttpResult>> ListAutomationFailures(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "api/automation/{ruleId}/failures")] HttpRequest request, string ruleId, CancellationToken ct)
     {
         if (await automation.GetRuleAsync(ruleId, ct) is null)
         {
@@ -71,7 +73,9 @@ internal static class AutomationEndpoints
         return TypedResults.Ok(new ListResponse<AutomationFailure>(failures, failures.Count));
     }
 
-    private static async Task<Results<Accepted<AcceptedEvent>, ProblemHttpResult>> FormSubmission(HttpRequest request, IInboundQueue queue, TimeProvider time, CancellationToken ct)
+    [Function(nameof(FormSubmission))]
+    public async Task<Results<Accepted<AcceptedEvent>, ProblemHttpResult>> FormSubmission(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "api/events/form-submissions")] HttpRequest request, CancellationToken ct)
     {
         var (body, error) = await ApiJson.ReadAsync<FormSubmissionCommand>(request, ct);
         if (error is not null)
@@ -93,10 +97,12 @@ internal static class AutomationEndpoints
 
         var e = new AutomationEvent(RuleTrigger.FormSubmission, EventId(body.EventId), body.FormId, null, body.ContactId, body.Email, body.Fields,
             body.SubmittedAt ?? time.GetUtcNow());
-        return await QueueAsync(e, queue, time, ct);
+        return await QueueAsync(e, ct);
     }
 
-    private static async Task<Results<Accepted<AcceptedEvent>, ProblemHttpResult>> PageView(HttpRequest request, IInboundQueue queue, TimeProvider time, CancellationToken ct)
+    [Function(nameof(PageView))]
+    public async Task<Results<Accepted<AcceptedEvent>, ProblemHttpResult>> PageView(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "api/events/page-views")] HttpRequest request, CancellationToken ct)
     {
         var (body, error) = await ApiJson.ReadAsync<PageViewCommand>(request, ct);
         if (error is not null)
@@ -117,42 +123,20 @@ internal static class AutomationEndpoints
         }
 
         var e = new AutomationEvent(RuleTrigger.PageView, EventId(body.EventId), null, body.Url, body.ContactId, body.Email, null, body.ViewedAt ?? time.GetUtcNow());
-        return await QueueAsync(e, queue, time, ct);
+        return await QueueAsync(e, ct);
     }
 
-    private static void ContactProblems(string? contactId, string? email, FieldErrors errors)
-    {
-        if (contactId is null && email is null)
-        {
-            errors.Add("contactId", "Name the contact by contactId or email.");
-        }
-
-        if (contactId is not null && FieldErrors.IdProblem(contactId) is { } idProblem)
-        {
-            errors.Add("contactId", idProblem);
-        }
-
-        if (email is not null && !FieldErrors.IsEmail(email))
-        {
-            errors.Add("email", $"'{email}' is not an email address.");
-        }
-    }
-
-    /// <summary>Events without an id get one here, so a redelivered queue message is still processed once.</summary>
-    private static string EventId(string? given) =>
-        string.IsNullOrWhiteSpace(given) ? $"gen-{Guid.NewGuid():N}" : given.Trim().Length > 200 ? given.Trim()[..200] : given.Trim();
-
-    private static async Task<Results<Accepted<AcceptedEvent>, ProblemHttpResult>> QueueAsync(AutomationEvent e, IInboundQueue queue, TimeProvider time, CancellationToken ct)
-    {
-        await queue.EnqueueAsync(new InboundItem(InboundItem.AutomationKind, time.GetUtcNow(), "api", Automation: e), bounce: false, ct);
-        return TypedResults.Accepted((string?)null, new AcceptedEvent(e.EventId, e.Type));
-    }
-
-    private static Task<Results<Created<EnrollmentResponse>, ProblemHttpResult>> WorkflowEnroll(HttpRequest request, AutomationService automation, CancellationToken ct) =>
+    [Function(nameof(WorkflowEnroll))]
+    public Task<Results<Created<EnrollmentResponse>, ProblemHttpResult>> WorkflowEnroll(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "api/workflows/enroll")] HttpRequest request,
+        [DurableClient] DurableTaskClient durableClient, CancellationToken ct) =>
         Endpoint.CreatedAsync<WorkflowCommand, Enrollment, EnrollmentResponse>(
             request, body => automation.WorkflowEnrollAsync(body, ct), e => EnrollmentResponse.From(e), e => $"/api/enrollments/{e.Id}", ct);
 
-    private static async Task<Results<Ok<WorkflowUnenrollResponse>, ProblemHttpResult>> WorkflowUnenroll(HttpRequest request, AutomationService automation, CancellationToken ct)
+    [Function(nameof(WorkflowUnenroll))]
+    public async Task<Results<Ok<WorkflowUnenrollResponse>, ProblemHttpResult>> WorkflowUnenroll(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "api/workflows/unenroll")] HttpRequest request,
+        [DurableClient] DurableTaskClient durableClient, CancellationToken ct)
     {
         var (body, error) = await ApiJson.ReadAsync<WorkflowCommand>(request, ct);
         if (error is not null)
@@ -167,8 +151,9 @@ internal static class AutomationEndpoints
     }
 
     /// <summary>Deleting a sequence ends its enrollments in the background (202) and removes its rules; its history stays.</summary>
-    private static async Task<Results<Accepted<SequenceResponse>, ProblemHttpResult>> DeleteSequence(
-        string sequenceId, DirectoryService directory, AutomationService automation, CancellationToken ct)
+    [Function(nameof(DeleteSequence))]
+    public async Task<Results<Accepted<SequenceResponse>, ProblemHttpResult>> DeleteSequence(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "delete", Route = "api/sequences/{sequenceId}")] HttpRequest request, string sequenceId, CancellationToken ct)
     {
         var result = await directory.DeleteSequenceAsync(sequenceId, ct);
         if (result.Error is { } e)
@@ -180,15 +165,18 @@ internal static class AutomationEndpoints
         return TypedResults.Accepted($"/api/sequences/{sequenceId}/enrollments", SequenceResponse.From(result.Value!));
     }
 
-    private static async Task<Results<Accepted<UserResponse>, ProblemHttpResult>> Deactivate(string userId, DirectoryService directory, CancellationToken ct)
+    [Function(nameof(DeactivateUser))]
+    public async Task<Results<Accepted<UserResponse>, ProblemHttpResult>> DeactivateUser(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "api/users/{userId}/deactivate")] HttpRequest request, string userId, CancellationToken ct)
     {
         var result = await directory.DeactivateUserAsync(userId, ct);
         return result.Error is { } e ? Problems.From(e) : TypedResults.Accepted($"/api/users/{userId}", UserResponse.From(result.Value!));
     }
 
     /// <summary>The contact's timeline: enrollments, pending (delayed) enrollments and automation failures, newest first.</summary>
-    private static async Task<Results<Ok<ListResponse<TimelineItem>>, ProblemHttpResult>> ContactTimeline(
-        string contactId, DirectoryService directory, EnrollmentService enrollments, IContactTimelineStore timeline, CancellationToken ct)
+    [Function(nameof(GetContactTimeline))]
+    public async Task<Results<Ok<ListResponse<TimelineItem>>, ProblemHttpResult>> GetContactTimeline(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "api/contacts/{contactId}/timeline")] HttpRequest request, string contactId, CancellationToken ct)
     {
         if (await directory.GetContactAsync(contactId, ct) is null)
         {
@@ -214,6 +202,34 @@ internal static class AutomationEndpoints
 
         var ordered = items.OrderByDescending(i => i.At).ToList();
         return TypedResults.Ok(new ListResponse<TimelineItem>(ordered, ordered.Count));
+    }
+
+    private static void ContactProblems(string? contactId, string? email, FieldErrors errors)
+    {
+        if (contactId is null && email is null)
+        {
+            errors.Add("contactId", "Name the contact by contactId or email.");
+        }
+
+        if (contactId is not null && FieldErrors.IdProblem(contactId) is { } idProblem)
+        {
+            errors.Add("contactId", idProblem);
+        }
+
+        if (email is not null && !FieldErrors.IsEmail(email))
+        {
+            errors.Add("email", $"'{email}' is not an email address.");
+        }
+    }
+
+    /// <summary>Events without an id get one here, so a redelivered queue message is still processed once.</summary>
+    private static string EventId(string? given) =>
+        string.IsNullOrWhiteSpace(given) ? $"gen-{Guid.NewGuid():N}" : given.Trim().Length > 200 ? given.Trim()[..200] : given.Trim();
+
+    private async Task<Results<Accepted<AcceptedEvent>, ProblemHttpResult>> QueueAsync(AutomationEvent e, CancellationToken ct)
+    {
+        await queue.EnqueueAsync(new InboundItem(InboundItem.AutomationKind, time.GetUtcNow(), "api", Automation: e), bounce: false, ct);
+        return TypedResults.Accepted((string?)null, new AcceptedEvent(e.EventId, e.Type));
     }
 }
 

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Azure.Functions.Worker;
 using Microsoft.Extensions.Options;
 using Sequences.Core.Errors;
 using Sequences.Core.Inbound;
@@ -32,27 +33,17 @@ internal sealed class InboundOptions
 
 /// <summary>
 /// Inbound webhooks. They only authenticate, validate and queue (202): the queue-triggered
-/// processor does the work. Malformed input is refused here with problem+json 400.
+/// functions do the work. Malformed input is refused here with problem+json 400.
 /// </summary>
-internal static class InboundEndpoints
+internal sealed class InboundFunctions(IInboundQueue queue, IInboundLog log, IOptions<InboundOptions> options, TimeProvider time)
 {
     public const string MalformedMime = "MALFORMED_MIME";
     public const string InvalidSignature = "INVALID_SIGNATURE";
     private static readonly TimeSpan MailgunMaxAge = TimeSpan.FromMinutes(15);
 
-    public static void MapInbound(this RouteGroupBuilder api)
-    {
-        api.MapPost("/inbound/email", RawEmail);
-        api.MapPost("/inbound/sendgrid", SendGrid).DisableAntiforgery();
-        api.MapPost("/inbound/mailgun", Mailgun).DisableAntiforgery();
-        api.MapPost("/inbound/eventgrid", EventGrid);
-        api.MapMethods("/inbound/eventgrid", [HttpMethods.Options], EventGridHandshake);
-        api.MapPost("/events/meetings", Meeting);
-        api.MapGet("/inbound/unmatched", Unmatched);
-    }
-
-    private static async Task<Results<Accepted<AcceptedInbound>, ProblemHttpResult>> RawEmail(
-        HttpRequest request, IInboundQueue queue, IOptions<InboundOptions> options, TimeProvider time, CancellationToken ct)
+    [Function(nameof(InboundRawEmail))]
+    public async Task<Results<Accepted<AcceptedInbound>, ProblemHttpResult>> InboundRawEmail(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "api/inbound/email")] HttpRequest request, CancellationToken ct)
     {
         if (request.ContentType is not { } type || !type.StartsWith("message/rfc822", StringComparison.OrdinalIgnoreCase))
         {
@@ -68,11 +59,12 @@ internal static class InboundEndpoints
         using var buffer = new MemoryStream();
         await request.Body.CopyToAsync(buffer, ct);
         buffer.Position = 0;
-        return await AcceptAsync(() => InboundMime.Extract(InboundMime.Parse(buffer, ct)), "raw", queue, time, ct);
+        return await AcceptAsync(() => InboundMime.Extract(InboundMime.Parse(buffer, ct)), "raw", ct);
     }
 
-    private static async Task<Results<Accepted<AcceptedInbound>, ProblemHttpResult>> SendGrid(
-        HttpRequest request, IInboundQueue queue, TimeProvider time, CancellationToken ct)
+    [Function(nameof(InboundSendGrid))]
+    public async Task<Results<Accepted<AcceptedInbound>, ProblemHttpResult>> InboundSendGrid(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "api/inbound/sendgrid")] HttpRequest request, CancellationToken ct)
     {
         if (!request.HasFormContentType)
         {
@@ -80,11 +72,12 @@ internal static class InboundEndpoints
         }
 
         var fields = await ReadFieldsAsync(request, ct);
-        return await AcceptAsync(() => InboundMime.Extract(InboundForms.FromSendGrid(fields)), "sendgrid", queue, time, ct);
+        return await AcceptAsync(() => InboundMime.Extract(InboundForms.FromSendGrid(fields)), "sendgrid", ct);
     }
 
-    private static async Task<Results<Accepted<AcceptedInbound>, ProblemHttpResult>> Mailgun(
-        HttpRequest request, IInboundQueue queue, IOptions<InboundOptions> options, TimeProvider time, CancellationToken ct)
+    [Function(nameof(InboundMailgun))]
+    public async Task<Results<Accepted<AcceptedInbound>, ProblemHttpResult>> InboundMailgun(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "api/inbound/mailgun")] HttpRequest request, CancellationToken ct)
     {
         if (!request.HasFormContentType)
         {
@@ -105,14 +98,16 @@ internal static class InboundEndpoints
                 "The timestamp, token and signature do not verify with the configured signing key, or the timestamp is too old."));
         }
 
-        return await AcceptAsync(() => InboundMime.Extract(InboundForms.FromMailgun(fields)), "mailgun", queue, time, ct);
+        return await AcceptAsync(() => InboundMime.Extract(InboundForms.FromMailgun(fields)), "mailgun", ct);
     }
 
     /// <summary>
     /// Azure Event Grid: answers the subscription-validation handshake, and queues ACS
     /// <c>EmailDeliveryReportReceived</c> events (Event Grid or CloudEvents schema, one or a batch).
     /// </summary>
-    private static async Task<IResult> EventGrid(HttpRequest request, IInboundQueue queue, TimeProvider time, CancellationToken ct)
+    [Function(nameof(InboundEventGrid))]
+    public async Task<IResult> InboundEventGrid(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "api/inbound/eventgrid")] HttpRequest request, CancellationToken ct)
     {
         JsonNode? body;
         try
@@ -171,19 +166,21 @@ internal static class InboundEndpoints
     }
 
     /// <summary>The CloudEvents webhook handshake (an OPTIONS request naming the origin).</summary>
-    private static IResult EventGridHandshake(HttpRequest request, HttpResponse response)
+    [Function(nameof(EventGridHandshake))]
+    public IResult EventGridHandshake([HttpTrigger(AuthorizationLevel.Anonymous, "options", Route = "api/inbound/eventgrid")] HttpRequest request)
     {
         if (request.Headers["WebHook-Request-Origin"].ToString() is { Length: > 0 } origin)
         {
-            response.Headers["WebHook-Allowed-Origin"] = origin;
-            response.Headers["WebHook-Allowed-Rate"] = "*";
+            request.HttpContext.Response.Headers["WebHook-Allowed-Origin"] = origin;
+            request.HttpContext.Response.Headers["WebHook-Allowed-Rate"] = "*";
         }
 
         return Results.Ok();
     }
 
-    private static async Task<Results<Accepted<AcceptedInbound>, ProblemHttpResult>> Meeting(
-        HttpRequest request, IInboundQueue queue, TimeProvider time, CancellationToken ct)
+    [Function(nameof(MeetingBooked))]
+    public async Task<Results<Accepted<AcceptedInbound>, ProblemHttpResult>> MeetingBooked(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "api/events/meetings")] HttpRequest request, CancellationToken ct)
     {
         var (body, error) = await ApiJson.ReadAsync<MeetingCommand>(request, ct);
         if (error is not null)
@@ -214,20 +211,23 @@ internal static class InboundEndpoints
         return TypedResults.Accepted((string?)null, new AcceptedInbound($"{body.ContactId ?? body.Email}|{body.UserId}", InboundItem.MeetingKind, "inbound"));
     }
 
-    private static async Task<Results<Ok<ListResponse<UnmatchedInbound>>, ProblemHttpResult>> Unmatched(int? limit, IInboundLog log, CancellationToken ct)
+    [Function(nameof(ListUnmatchedInbound))]
+    public async Task<Results<Ok<ListResponse<UnmatchedInbound>>, ProblemHttpResult>> ListUnmatchedInbound(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "api/inbound/unmatched")] HttpRequest request, CancellationToken ct)
     {
-        if (limit is < 1 or > 500)
+        var given = request.Query["limit"].ToString();
+        var limit = 100;
+        if (given.Length > 0 && (!int.TryParse(given, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out limit) || limit is < 1 or > 500))
         {
-            return Problems.From(DomainError.Invalid("limit", "limit is between 1 and 500."));
+            return Problems.From(DomainError.Invalid("limit", "limit is a whole number between 1 and 500."));
         }
 
-        var items = await log.ListUnmatchedAsync(limit ?? 100, ct);
+        var items = await log.ListUnmatchedAsync(limit, ct);
         return TypedResults.Ok(new ListResponse<UnmatchedInbound>(items, items.Count));
     }
 
     /// <summary>Extracts (refusing malformed MIME with 400), routes bounces to their own queue, answers 202.</summary>
-    private static async Task<Results<Accepted<AcceptedInbound>, ProblemHttpResult>> AcceptAsync(
-        Func<InboundEmail> extract, string source, IInboundQueue queue, TimeProvider time, CancellationToken ct)
+    private async Task<Results<Accepted<AcceptedInbound>, ProblemHttpResult>> AcceptAsync(Func<InboundEmail> extract, string source, CancellationToken ct)
     {
         InboundEmail email;
         try

@@ -1,0 +1,194 @@
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Azure.Functions.Worker;
+using Microsoft.DurableTask.Client;
+using Sequences.Core.Engine;
+using Sequences.Core.Errors;
+using Sequences.Core.Model;
+using Sequences.Core.Validation;
+
+namespace Sequences.Functions.Api;
+
+/// <summary>
+/// Enrollments and tasks. Functions that change an enrollment wake its workflow, so they declare
+/// the Durable client binding (see <see cref="Workflow.DurableClientAccessor"/>).
+/// </summary>
+internal sealed class EnrollmentFunctions(EnrollmentService enrollments, DirectoryService directory, BulkOperations operations, StatsService stats, TaskService tasks)
+{
+    [Function(nameof(Enroll))]
+    public Task<Results<Created<EnrollmentResponse>, ProblemHttpResult>> Enroll(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "api/sequences/{sequenceId}/enrollments")] HttpRequest request, string sequenceId,
+        [DurableClient] DurableTaskClient durableClient, CancellationToken ct) =>
+        Endpoint.CreatedAsync<EnrollCommand, Enrollment, EnrollmentResponse>(
+            request, body => enrollments.EnrollAsync(sequenceId, body, ct), e => EnrollmentResponse.From(e), e => $"/api/enrollments/{e.Id}", ct);
+
+    [Function(nameof(EnrollBatch))]
+    public Task<Results<Ok<BulkResponse>, ProblemHttpResult>> EnrollBatch(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "api/sequences/{sequenceId}/enrollments/batch")] HttpRequest request, string sequenceId,
+        [DurableClient] DurableTaskClient durableClient, CancellationToken ct) =>
+        Endpoint.OkAsync<BulkEnrollCommand, IReadOnlyList<BulkResult>, BulkResponse>(
+            request, body => enrollments.EnrollBatchAsync(sequenceId, body, ct), BulkResponse.From, ct);
+
+    /// <summary>Pausing or resuming a whole sequence runs through the operations queue, a page at a time: 202.</summary>
+    [Function(nameof(PauseSequence))]
+    public Task<Results<Accepted<OperationResponse>, ProblemHttpResult>> PauseSequence(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "api/sequences/{sequenceId}/pause")] HttpRequest request, string sequenceId, CancellationToken ct) =>
+        StartForSequenceAsync(sequenceId, BulkOperation.Pause, ct);
+
+    [Function(nameof(ResumeSequence))]
+    public Task<Results<Accepted<OperationResponse>, ProblemHttpResult>> ResumeSequence(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "api/sequences/{sequenceId}/resume")] HttpRequest request, string sequenceId, CancellationToken ct) =>
+        StartForSequenceAsync(sequenceId, BulkOperation.Resume, ct);
+
+    [Function(nameof(PauseSender))]
+    public Task<Results<Accepted<OperationResponse>, ProblemHttpResult>> PauseSender(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "api/users/{userId}/sequences/pause")] HttpRequest request, string userId, CancellationToken ct) =>
+        StartForSenderAsync(userId, BulkOperation.Pause, ct);
+
+    [Function(nameof(ResumeSender))]
+    public Task<Results<Accepted<OperationResponse>, ProblemHttpResult>> ResumeSender(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "api/users/{userId}/sequences/resume")] HttpRequest request, string userId, CancellationToken ct) =>
+        StartForSenderAsync(userId, BulkOperation.Resume, ct);
+
+    [Function(nameof(GetSequenceStats))]
+    public async Task<Results<Ok<StatsResponse>, ProblemHttpResult>> GetSequenceStats(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "api/sequences/{sequenceId}/stats")] HttpRequest request, string sequenceId, CancellationToken ct)
+    {
+        var result = await stats.ForSequenceAsync(sequenceId, ct);
+        return result.Error is { } e ? Problems.From(e) : TypedResults.Ok(StatsResponse.From(result.Value!));
+    }
+
+    [Function(nameof(GetEnrollment))]
+    public async Task<Results<Ok<EnrollmentResponse>, ProblemHttpResult>> GetEnrollment(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "api/enrollments/{enrollmentId}")] HttpRequest request, string enrollmentId, CancellationToken ct) =>
+        await enrollments.GetAsync(enrollmentId, ct) is { } e
+            ? TypedResults.Ok(EnrollmentResponse.From(e))
+            : Problems.From(DomainError.NotFound(ErrorCodes.EnrollmentNotFound, "Enrollment", enrollmentId));
+
+    [Function(nameof(UnenrollEnrollment))]
+    public async Task<Results<Ok<EnrollmentResponse>, ProblemHttpResult>> UnenrollEnrollment(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "api/enrollments/{enrollmentId}/unenroll")] HttpRequest request, string enrollmentId,
+        [DurableClient] DurableTaskClient durableClient, CancellationToken ct) =>
+        Respond(await enrollments.UnenrollAsync(enrollmentId, EndReasons.Manual, "Unenrolled by a user.", ct));
+
+    [Function(nameof(PauseEnrollment))]
+    public async Task<Results<Ok<EnrollmentResponse>, ProblemHttpResult>> PauseEnrollment(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "api/enrollments/{enrollmentId}/pause")] HttpRequest request, string enrollmentId,
+        [DurableClient] DurableTaskClient durableClient, CancellationToken ct) =>
+        Respond(await enrollments.PauseAsync(enrollmentId, ct));
+
+    [Function(nameof(ResumeEnrollment))]
+    public async Task<Results<Ok<EnrollmentResponse>, ProblemHttpResult>> ResumeEnrollment(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "api/enrollments/{enrollmentId}/resume")] HttpRequest request, string enrollmentId,
+        [DurableClient] DurableTaskClient durableClient, CancellationToken ct) =>
+        Respond(await enrollments.ResumeAsync(enrollmentId, ct));
+
+    [Function(nameof(ListSequenceEnrollments))]
+    public async Task<Results<Ok<ListResponse<EnrollmentResponse>>, ProblemHttpResult>> ListSequenceEnrollments(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "api/sequences/{sequenceId}/enrollments")] HttpRequest request, string sequenceId, CancellationToken ct)
+    {
+        var status = request.Query["status"].ToString();
+        if (!TryParse<EnrollmentStatus>(status, out var parsed))
+        {
+            return Problems.From(DomainError.Invalid("status", $"'{status}' is not a status; use active, paused, finished or unenrolled."));
+        }
+
+        if (await directory.GetSequenceAsync(sequenceId, ct) is null)
+        {
+            return Problems.From(DomainError.NotFound(ErrorCodes.SequenceNotFound, "Sequence", sequenceId));
+        }
+
+        var items = new List<EnrollmentResponse>();
+        await foreach (var e in enrollments.ListBySequenceAsync(sequenceId, parsed, ct))
+        {
+            items.Add(EnrollmentResponse.From(e, withEvents: false));
+        }
+
+        return TypedResults.Ok(new ListResponse<EnrollmentResponse>(items, items.Count));
+    }
+
+    [Function(nameof(ListContactEnrollments))]
+    public async Task<Results<Ok<ListResponse<EnrollmentResponse>>, ProblemHttpResult>> ListContactEnrollments(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "api/contacts/{contactId}/enrollments")] HttpRequest request, string contactId, CancellationToken ct)
+    {
+        if (await directory.GetContactAsync(contactId, ct) is null)
+        {
+            return Problems.From(DomainError.NotFound(ErrorCodes.ContactNotFound, "Contact", contactId));
+        }
+
+        var items = (await enrollments.ListByContactAsync(contactId, ct)).Select(e => EnrollmentResponse.From(e, withEvents: false)).ToList();
+        return TypedResults.Ok(new ListResponse<EnrollmentResponse>(items, items.Count));
+    }
+
+    [Function(nameof(ListTasks))]
+    public async Task<Results<Ok<ListResponse<TaskResponse>>, ProblemHttpResult>> ListTasks(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "api/tasks")] HttpRequest request, CancellationToken ct)
+    {
+        var userId = request.Query["userId"].FirstOrDefault();
+        var status = request.Query["status"].ToString();
+        if (FieldErrors.IdProblem(userId) is { } problem)
+        {
+            return Problems.From(DomainError.Invalid("userId", userId is null ? "The userId query parameter is required." : problem));
+        }
+
+        if (!TryParse<TaskState>(status, out var state))
+        {
+            return Problems.From(DomainError.Invalid("status", $"'{status}' is not a task status; use open, completed or cancelled."));
+        }
+
+        var items = new List<TaskResponse>();
+        await foreach (var t in tasks.ListAsync(userId!, state, ct))
+        {
+            items.Add(TaskResponse.From(t));
+        }
+
+        return TypedResults.Ok(new ListResponse<TaskResponse>(items, items.Count));
+    }
+
+    [Function(nameof(CompleteTask))]
+    public async Task<Results<Ok<TaskResponse>, ProblemHttpResult>> CompleteTask(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "api/tasks/{taskId}/complete")] HttpRequest request, string taskId,
+        [DurableClient] DurableTaskClient durableClient, CancellationToken ct)
+    {
+        var result = await tasks.CompleteAsync(taskId, ct);
+        return result.Error is { } e ? Problems.From(e) : TypedResults.Ok(TaskResponse.From(result.Value!));
+    }
+
+    private async Task<Results<Accepted<OperationResponse>, ProblemHttpResult>> StartForSequenceAsync(string sequenceId, string op, CancellationToken ct) =>
+        await directory.GetSequenceAsync(sequenceId, ct) is null
+            ? Problems.From(DomainError.NotFound(ErrorCodes.SequenceNotFound, "Sequence", sequenceId))
+            : await StartAsync(BulkOperation.Create(op, BulkOperation.SequenceScope, sequenceId), $"/api/sequences/{sequenceId}/enrollments", ct);
+
+    private async Task<Results<Accepted<OperationResponse>, ProblemHttpResult>> StartForSenderAsync(string userId, string op, CancellationToken ct) =>
+        await directory.GetUserAsync(userId, ct) is null
+            ? Problems.From(DomainError.NotFound(ErrorCodes.UserNotFound, "User", userId))
+            : await StartAsync(BulkOperation.Create(op, BulkOperation.SenderScope, userId), $"/api/users/{userId}", ct);
+
+    private async Task<Results<Accepted<OperationResponse>, ProblemHttpResult>> StartAsync(BulkOperation operation, string location, CancellationToken ct)
+    {
+        await operations.StartAsync(operation, ct);
+        return TypedResults.Accepted(location, new OperationResponse(operation.Op, operation.Scope, operation.Id, "accepted"));
+    }
+
+    private static Results<Ok<EnrollmentResponse>, ProblemHttpResult> Respond(Result<Enrollment> result) =>
+        result.Error is { } e ? Problems.From(e) : TypedResults.Ok(EnrollmentResponse.From(result.Value!));
+
+    /// <summary>An optional enum query value in the API's camelCase spelling; empty means "any".</summary>
+    private static bool TryParse<T>(string? text, out T? value)
+        where T : struct, Enum
+    {
+        value = null;
+        if (string.IsNullOrEmpty(text))
+        {
+            return true;
+        }
+
+        if (Enum.GetNames<T>().FirstOrDefault(n => string.Equals(n, text, StringComparison.OrdinalIgnoreCase)) is { } name
+            && char.IsLower(text[0]))
+        {
+            value = Enum.Parse<T>(name);
+            return true;
+        }
+
+        return false;
+    }
+}

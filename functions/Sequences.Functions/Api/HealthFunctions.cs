@@ -1,0 +1,34 @@
+using Microsoft.Azure.Functions.Worker;
+using Sequences.Storage;
+
+namespace Sequences.Functions.Api;
+
+internal sealed record QueueHealthResponse(string Name, int ApproximateDepth, double? OldestMessageAgeSeconds);
+
+/// <summary>What the reconciler found on its latest run: enrollments whose workflow should already have run them.</summary>
+internal sealed record OverdueResponse(DateTimeOffset? CheckedAt, int Enrollments, DateTimeOffset? OldestDueAt, int WorkflowsWoken, int WorkflowsStarted);
+
+internal sealed record HealthResponse(
+    string Status, bool StorageReachable, string? Error, IReadOnlyList<QueueHealthResponse> Queues, IReadOnlyList<QueueHealthResponse> PoisonQueues,
+    OverdueResponse Overdue);
+
+/// <summary>GET /api/health: storage reachable, queue backlogs, poison counts, overdue enrollments. 503 when unhealthy.</summary>
+internal sealed class HealthFunctions(StorageHealth health, TimeProvider time)
+{
+    /// <summary>An enrollment this late after its due time means workflows are not keeping up (or not running).</summary>
+    private static readonly TimeSpan MaxOverdue = TimeSpan.FromMinutes(10);
+
+    [Function(nameof(GetHealth))]
+    public async Task<IResult> GetHealth([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "api/health")] HttpRequest request, CancellationToken ct)
+    {
+        var r = await health.CheckAsync(ct);
+        var report = r.Reconciler;
+        var healthy = r.Reachable && !(report is { OldestDueAt: { } oldest } && report.RanAt - oldest > MaxOverdue && time.GetUtcNow() - report.RanAt < MaxOverdue);
+        var body = new HealthResponse(
+            healthy ? "healthy" : "unhealthy", r.Reachable, r.Error, r.Queues.Select(Map).ToList(), r.PoisonQueues.Select(Map).ToList(),
+            new OverdueResponse(report?.RanAt, report?.Overdue ?? 0, report?.OldestDueAt, report?.Woken ?? 0, report?.Started ?? 0));
+        return Results.Json(body, statusCode: healthy ? StatusCodes.Status200OK : StatusCodes.Status503ServiceUnavailable);
+    }
+
+    private static QueueHealthResponse Map(QueueHealth q) => new(q.Name, q.ApproximateDepth, q.OldestMessageAge?.TotalSeconds);
+}

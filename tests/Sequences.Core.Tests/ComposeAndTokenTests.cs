@@ -113,12 +113,12 @@ public class ComposeAndTokenTests
     }
 
     [Fact]
-    public void Work_messages_round_trip_and_bad_ones_are_refused()
+    public void Bulk_operation_messages_round_trip_and_bad_ones_are_refused()
     {
-        var m = WorkMessage.ForStep("s1", "e1", 2, 7, Monday9);
-        Assert.Equal(m, WorkMessage.Parse(m.ToJson()));
-        Assert.Throws<FormatException>(() => WorkMessage.Parse("not json"));
-        Assert.Throws<FormatException>(() => WorkMessage.Parse("{\"type\":\"step\"}"));
+        var op = BulkOperation.Create(BulkOperation.End, BulkOperation.SenderScope, "u1", EndReasons.SenderDeactivated) with { Continuation = "next" };
+        Assert.Equal(op, BulkOperation.Parse(op.ToJson()));
+        Assert.Throws<FormatException>(() => BulkOperation.Parse("not json"));
+        Assert.Throws<FormatException>(() => BulkOperation.Parse("{\"op\":\"explode\",\"scope\":\"sender\",\"id\":\"u1\"}"));
     }
 
     [Fact]

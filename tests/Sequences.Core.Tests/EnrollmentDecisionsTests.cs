@@ -1,6 +1,5 @@
 using Sequences.Core.Decisions;
 using Sequences.Core.Email;
-using Sequences.Core.Engine;
 using Sequences.Core.Model;
 using static Sequences.Core.Tests.Fixtures;
 
@@ -10,13 +9,13 @@ public class EnrollmentDecisionsTests
 {
     private static readonly Sequence ThreeEmails = Sequence(Mail(), Mail("PT1S", subject: null), Mail("P2D", subject: null));
 
-    private static StepDecision Due(Enrollment e, WorkMessage m, DateTimeOffset now, StepPolicy? policy = null, Sequence? sequence = null, Contact? contact = null, User? sender = null) =>
-        EnrollmentDecisions.OnStepDue(e, sequence ?? ThreeEmails, contact ?? Contact(), sender ?? Sender(), m, now, policy ?? Smtp);
+    private static StepDecision Due(Enrollment e, DateTimeOffset now, StepPolicy? policy = null, Sequence? sequence = null, Contact? contact = null, User? sender = null) =>
+        EnrollmentDecisions.OnStepDue(e, sequence ?? ThreeEmails, contact ?? Contact(), sender ?? Sender(), now, policy ?? Smtp);
 
     [Fact]
     public void A_due_email_step_is_claimed_with_a_lease_and_a_new_revision()
     {
-        var decision = Assert.IsType<StepDecision.SendEmail>(Due(Waiting(), Message(), Monday9));
+        var decision = Assert.IsType<StepDecision.SendEmail>(Due(Waiting(), Monday9));
         Assert.Equal(StepPhase.Executing, decision.Claimed.Phase);
         Assert.Equal(1, decision.Claimed.ClaimRevision);
         Assert.Equal(2, decision.Claimed.Revision);
@@ -25,91 +24,72 @@ public class EnrollmentDecisionsTests
     }
 
     [Fact]
-    public void A_message_for_an_older_revision_is_ignored()
-    {
-        var decision = Due(Waiting(revision: 3), Message(revision: 2), Monday9);
-        Assert.IsType<StepDecision.Ignore>(decision);
-    }
-
-    [Fact]
-    public void A_message_for_another_step_is_ignored()
-    {
-        Assert.IsType<StepDecision.Ignore>(Due(Waiting(step: 2), Message(step: 1), Monday9));
-    }
-
-    [Fact]
-    public void A_message_for_an_ended_enrollment_is_ignored()
+    public void An_enrollment_that_ended_or_does_not_exist_needs_no_workflow()
     {
         var ended = Waiting() with { Status = EnrollmentStatus.Unenrolled, Phase = StepPhase.Ended, EndReason = EndReasons.Manual };
-        Assert.IsType<StepDecision.Ignore>(Due(ended, Message(), Monday9));
+        Assert.IsType<StepDecision.Done>(Due(ended, Monday9));
+        Assert.IsType<StepDecision.Done>(EnrollmentDecisions.Guard(null, Monday9));
     }
 
     [Fact]
-    public void A_message_for_a_paused_enrollment_is_ignored()
+    public void A_paused_enrollment_sleeps_until_woken()
     {
-        Assert.IsType<StepDecision.Ignore>(Due(Waiting() with { Status = EnrollmentStatus.Paused }, Message(), Monday9));
+        Assert.IsType<StepDecision.Idle>(Due(Waiting() with { Status = EnrollmentStatus.Paused }, Monday9));
     }
 
     [Fact]
-    public void A_message_that_arrives_early_is_deferred_to_the_due_time()
+    public void An_enrollment_waiting_for_its_task_sleeps_until_woken()
+    {
+        Assert.IsType<StepDecision.Idle>(Due(Waiting() with { Phase = StepPhase.AwaitingTask, DueAt = null }, Monday9));
+    }
+
+    [Fact]
+    public void A_wake_up_before_the_due_time_looks_again_at_the_due_time()
     {
         var due = Monday9.AddMinutes(5);
-        var defer = Assert.IsType<StepDecision.Defer>(Due(Waiting(due: due), Message(due: due), Monday9));
+        var defer = Assert.IsType<StepDecision.Defer>(Due(Waiting(due: due), Monday9));
         Assert.Equal(due, defer.Until);
     }
 
     [Fact]
-    public void A_message_a_little_early_within_tolerance_runs()
+    public void A_timer_a_second_early_does_not_run_the_step()
+    {
+        var due = Monday9.AddSeconds(1);
+        Assert.IsType<StepDecision.Defer>(Due(Waiting(due: due), Monday9));
+    }
+
+    [Fact]
+    public void A_step_due_within_the_clock_tolerance_runs()
     {
         var due = Monday9.AddMilliseconds(30);
-        Assert.IsType<StepDecision.SendEmail>(Due(Waiting(due: due), Message(due: due), Monday9));
-    }
-
-    [Fact]
-    public void A_message_ahead_of_its_state_write_waits_briefly_for_it()
-    {
-        var defer = Assert.IsType<StepDecision.Defer>(Due(Waiting(revision: 1), Message(revision: 2), Monday9.AddSeconds(1)));
-        Assert.Equal(Monday9.AddSeconds(2), defer.Until);
-    }
-
-    [Fact]
-    public void A_message_whose_state_write_never_landed_is_dropped_after_the_grace()
-    {
-        Assert.IsType<StepDecision.Ignore>(Due(Waiting(revision: 1), Message(revision: 2), Monday9.AddMinutes(5)));
-    }
-
-    [Fact]
-    public void A_message_for_an_enrollment_not_written_yet_waits_then_gives_up()
-    {
-        Assert.IsType<StepDecision.Defer>(EnrollmentDecisions.Guard(null, Message(), Monday9.AddSeconds(2)));
-        Assert.IsType<StepDecision.Ignore>(EnrollmentDecisions.Guard(null, Message(), Monday9.AddMinutes(2)));
+        Assert.IsType<StepDecision.SendEmail>(Due(Waiting(due: due), Monday9));
     }
 
     [Fact]
     public void A_second_copy_of_a_claimed_step_waits_for_the_lease()
     {
-        var claimed = Assert.IsType<StepDecision.SendEmail>(Due(Waiting(), Message(), Monday9)).Claimed;
-        var defer = Assert.IsType<StepDecision.Defer>(Due(claimed, Message(), Monday9.AddSeconds(10)));
+        var claimed = Assert.IsType<StepDecision.SendEmail>(Due(Waiting(), Monday9)).Claimed;
+        var defer = Assert.IsType<StepDecision.Defer>(Due(claimed, Monday9.AddSeconds(10)));
         Assert.Equal(claimed.LeaseUntil, defer.Until);
     }
 
     [Fact]
     public void After_a_crash_mid_send_an_smtp_step_is_recorded_as_unknown_and_not_resent()
     {
-        var claimed = Assert.IsType<StepDecision.SendEmail>(Due(Waiting(), Message(), Monday9)).Claimed;
-        var apply = Assert.IsType<StepDecision.Apply>(Due(claimed, Message(), Monday9.AddMinutes(3), Smtp));
+        var claimed = Assert.IsType<StepDecision.SendEmail>(Due(Waiting(), Monday9)).Claimed;
+        var apply = Assert.IsType<StepDecision.Apply>(Due(claimed, Monday9.AddMinutes(3), Smtp));
         var state = apply.Transition.State;
         Assert.Equal(EventTypes.EmailOutcomeUnknown, state.Events[^1].Type);
         Assert.Equal(2, state.CurrentStep);
         Assert.Equal(StepPhase.Waiting, state.Phase);
-        Assert.NotNull(apply.Transition.Timer);
+        Assert.Equal(Monday9.AddMinutes(2).AddSeconds(1), state.DueAt);
     }
 
     [Fact]
     public void After_a_crash_mid_send_a_deduplicating_transport_resends_the_same_step()
     {
-        var claimed = Assert.IsType<StepDecision.SendEmail>(Due(Waiting(), Message(), Monday9)).Claimed;
-        var resend = Assert.IsType<StepDecision.SendEmail>(Due(claimed, Message(), Monday9.AddMinutes(3), Pickup));
+        var claimed = Assert.IsType<StepDecision.SendEmail>(Due(Waiting(), Monday9)).Claimed;
+        var resend = Assert.IsType<StepDecision.SendEmail>(Due(claimed, Monday9.AddMinutes(3), Pickup));
         Assert.True(resend.ResendAfterDoubt);
         Assert.Equal(1, resend.StepNumber);
         Assert.Equal(Monday9.AddMinutes(5), resend.Claimed.LeaseUntil);
@@ -118,14 +98,14 @@ public class EnrollmentDecisionsTests
     [Fact]
     public void A_sent_email_starts_the_thread_and_schedules_the_next_step_from_the_send_time()
     {
-        var claimed = Assert.IsType<StepDecision.SendEmail>(Due(Waiting(), Message(), Monday9)).Claimed;
+        var claimed = Assert.IsType<StepDecision.SendEmail>(Due(Waiting(), Monday9)).Claimed;
         var sentAt = Monday9.AddSeconds(3);
         var t = EnrollmentDecisions.OnEmailSent(claimed, ThreeEmails, SomeEmail("<m1@acme.test>", "Hello Ann"), sentAt);
         Assert.Equal("<m1@acme.test>", t.State.ThreadMessageId);
         Assert.Equal("Hello Ann", t.State.ThreadSubject);
         Assert.Equal(2, t.State.CurrentStep);
         Assert.Equal(sentAt.AddSeconds(1), t.State.DueAt);
-        Assert.Equal(new ScheduledStep(2, t.State.Revision, sentAt.AddSeconds(1)), t.Timer);
+        Assert.Equal(sentAt.AddSeconds(1), t.State.NextActionAt);
         Assert.Equal(EventTypes.EmailSent, t.State.Events[^1].Type);
         Assert.Equal("<m1@acme.test>", t.State.Events[^1].MessageId);
     }
@@ -134,18 +114,17 @@ public class EnrollmentDecisionsTests
     public void The_last_sent_email_finishes_the_enrollment()
     {
         var atLast = Waiting(step: 3);
-        var claimed = Assert.IsType<StepDecision.SendEmail>(Due(atLast, Message(step: 3), Monday9)).Claimed;
+        var claimed = Assert.IsType<StepDecision.SendEmail>(Due(atLast, Monday9)).Claimed;
         var t = EnrollmentDecisions.OnEmailSent(claimed, ThreeEmails, SomeEmail("<m3@acme.test>", "Re: Hello"), Monday9);
         Assert.Equal(EnrollmentStatus.Finished, t.State.Status);
         Assert.Equal(EndReasons.Finished, t.State.EndReason);
-        Assert.Null(t.Timer);
         Assert.Null(t.State.NextActionAt);
     }
 
     [Fact]
     public void A_step_past_the_end_of_a_shortened_sequence_finishes()
     {
-        var apply = Assert.IsType<StepDecision.Apply>(Due(Waiting(step: 4), Message(step: 4), Monday9));
+        var apply = Assert.IsType<StepDecision.Apply>(Due(Waiting(step: 4), Monday9));
         Assert.Equal(EnrollmentStatus.Finished, apply.Transition.State.Status);
     }
 
@@ -153,12 +132,11 @@ public class EnrollmentDecisionsTests
     public void A_task_step_creates_its_task_and_waits_for_completion()
     {
         var seq = Sequence(Task(StepType.Call, "PT0S"), Mail());
-        var create = Assert.IsType<StepDecision.CreateTask>(Due(Waiting(), Message(), Monday9, sequence: seq));
+        var create = Assert.IsType<StepDecision.CreateTask>(Due(Waiting(), Monday9, sequence: seq));
         Assert.Equal("e1-1", create.Task.Id);
         Assert.Equal("u1", create.Task.UserId);
         Assert.Equal(TaskState.Open, create.Task.Status);
         Assert.Equal(StepPhase.AwaitingTask, create.Transition.State.Phase);
-        Assert.Null(create.Transition.Timer);
         Assert.Null(create.Transition.State.NextActionAt);
     }
 
@@ -166,9 +144,9 @@ public class EnrollmentDecisionsTests
     public void A_continue_without_completing_task_moves_on_at_once()
     {
         var seq = Sequence(Task(StepType.Task, "PT0S", continueWithout: true), Mail("PT1S"));
-        var create = Assert.IsType<StepDecision.CreateTask>(Due(Waiting(), Message(), Monday9, sequence: seq));
+        var create = Assert.IsType<StepDecision.CreateTask>(Due(Waiting(), Monday9, sequence: seq));
         Assert.Equal(2, create.Transition.State.CurrentStep);
-        Assert.Equal(Monday9.AddSeconds(1), create.Transition.Timer!.DueAt);
+        Assert.Equal(Monday9.AddSeconds(1), create.Transition.State.DueAt);
     }
 
     [Fact]
@@ -176,7 +154,7 @@ public class EnrollmentDecisionsTests
     {
         var seq = Sequence(Task(StepType.Call, "PT0S"), Mail());
         var e = Waiting() with { TaskOverrides = new Dictionary<int, TaskOverride> { [1] = new("Ring Ann", true) } };
-        var create = Assert.IsType<StepDecision.CreateTask>(Due(e, Message(), Monday9, sequence: seq));
+        var create = Assert.IsType<StepDecision.CreateTask>(Due(e, Monday9, sequence: seq));
         Assert.Equal("Ring Ann", create.Task.Title);
         Assert.Equal(2, create.Transition.State.CurrentStep);
     }
@@ -185,7 +163,7 @@ public class EnrollmentDecisionsTests
     public void Completing_the_awaited_task_schedules_the_next_step_from_completion()
     {
         var seq = Sequence(Task(StepType.Call, "PT0S"), Mail("P1D"));
-        var awaiting = Assert.IsType<StepDecision.CreateTask>(Due(Waiting(), Message(), Monday9, sequence: seq)).Transition.State;
+        var awaiting = Assert.IsType<StepDecision.CreateTask>(Due(Waiting(), Monday9, sequence: seq)).Transition.State;
         var completedAt = Monday9.AddHours(5);
         var t = EnrollmentDecisions.OnTaskCompleted(awaiting, seq, 1, completedAt)!;
         Assert.Equal(2, t.State.CurrentStep);
@@ -205,7 +183,7 @@ public class EnrollmentDecisionsTests
     [InlineData(false, true, EndReasons.Bounced)]
     public void A_suppressed_contact_ends_the_enrollment_instead_of_sending(bool unsubscribed, bool bounced, string reason)
     {
-        var apply = Assert.IsType<StepDecision.Apply>(Due(Waiting(), Message(), Monday9, contact: Contact(unsubscribed: unsubscribed, bounced: bounced)));
+        var apply = Assert.IsType<StepDecision.Apply>(Due(Waiting(), Monday9, contact: Contact(unsubscribed: unsubscribed, bounced: bounced)));
         Assert.Equal(reason, apply.Transition.State.EndReason);
         Assert.Equal(EnrollmentStatus.Unenrolled, apply.Transition.State.Status);
     }
@@ -213,26 +191,26 @@ public class EnrollmentDecisionsTests
     [Fact]
     public void An_inactive_sender_ends_the_enrollment()
     {
-        var apply = Assert.IsType<StepDecision.Apply>(Due(Waiting(), Message(), Monday9, sender: Sender(active: false)));
+        var apply = Assert.IsType<StepDecision.Apply>(Due(Waiting(), Monday9, sender: Sender(active: false)));
         Assert.Equal(EndReasons.SenderDeactivated, apply.Transition.State.EndReason);
     }
 
     [Fact]
     public void A_send_that_certainly_failed_releases_the_claim_and_retries_with_backoff()
     {
-        var claimed = Assert.IsType<StepDecision.SendEmail>(Due(Waiting(), Message(), Monday9)).Claimed;
+        var claimed = Assert.IsType<StepDecision.SendEmail>(Due(Waiting(), Monday9)).Claimed;
         var t = EnrollmentDecisions.OnSendFailed(claimed, SendFailureKind.NotSent, "connection refused", null, Monday9)!;
         Assert.Equal(StepPhase.Waiting, t.State.Phase);
         Assert.Equal(1, t.State.CurrentStep);
-        Assert.Equal(Monday9.AddMinutes(1), t.Timer!.DueAt);
+        Assert.Equal(Monday9.AddMinutes(1), t.State.DueAt);
         var again = EnrollmentDecisions.OnSendFailed(t.State with { Phase = StepPhase.Executing }, SendFailureKind.NotSent, "refused", null, Monday9)!;
-        Assert.Equal(Monday9.AddMinutes(2), again.Timer!.DueAt);
+        Assert.Equal(Monday9.AddMinutes(2), again.State.DueAt);
     }
 
     [Fact]
     public void A_refused_recipient_ends_the_enrollment_as_bounced_and_suppresses_the_contact()
     {
-        var claimed = Assert.IsType<StepDecision.SendEmail>(Due(Waiting(), Message(), Monday9)).Claimed;
+        var claimed = Assert.IsType<StepDecision.SendEmail>(Due(Waiting(), Monday9)).Claimed;
         var t = EnrollmentDecisions.OnSendFailed(claimed, SendFailureKind.RecipientRejected, "550 5.1.1 no such user", null, Monday9)!;
         Assert.Equal(EndReasons.Bounced, t.State.EndReason);
         Assert.True(t.MarksContactBounced);
@@ -241,14 +219,14 @@ public class EnrollmentDecisionsTests
     [Fact]
     public void A_send_in_doubt_keeps_the_claim()
     {
-        var claimed = Assert.IsType<StepDecision.SendEmail>(Due(Waiting(), Message(), Monday9)).Claimed;
+        var claimed = Assert.IsType<StepDecision.SendEmail>(Due(Waiting(), Monday9)).Claimed;
         Assert.Null(EnrollmentDecisions.OnSendFailed(claimed, SendFailureKind.Unknown, "connection reset", null, Monday9));
     }
 
     [Fact]
     public void Unenrolling_during_a_send_waits_for_the_lease()
     {
-        var claimed = Assert.IsType<StepDecision.SendEmail>(Due(Waiting(), Message(), Monday9)).Claimed;
+        var claimed = Assert.IsType<StepDecision.SendEmail>(Due(Waiting(), Monday9)).Claimed;
         var wait = Assert.IsType<EndDecision.WaitForStep>(EnrollmentDecisions.OnEnd(claimed, EndReasons.Manual, Monday9.AddSeconds(1)));
         Assert.Equal(claimed.LeaseUntil, wait.Until);
     }
@@ -267,7 +245,7 @@ public class EnrollmentDecisionsTests
     public void Unenrolling_while_a_task_waits_cancels_the_task()
     {
         var seq = Sequence(Task(StepType.Call, "PT0S"));
-        var awaiting = Assert.IsType<StepDecision.CreateTask>(Due(Waiting(), Message(), Monday9, sequence: seq)).Transition.State;
+        var awaiting = Assert.IsType<StepDecision.CreateTask>(Due(Waiting(), Monday9, sequence: seq)).Transition.State;
         var apply = Assert.IsType<EndDecision.Apply>(EnrollmentDecisions.OnEnd(awaiting, EndReasons.Manual, Monday9));
         Assert.Equal("e1-1", apply.Transition.CancelTaskId);
     }
@@ -282,7 +260,7 @@ public class EnrollmentDecisionsTests
         var t = EnrollmentDecisions.OnResume(pause, ThreeEmails, resumedAt)!;
         Assert.Equal(EnrollmentStatus.Active, t.State.Status);
         Assert.Equal(resumedAt.AddHours(6), t.State.DueAt);
-        Assert.Equal(t.State.Revision, t.Timer!.Revision);
+        Assert.Equal(resumedAt.AddHours(6), t.State.NextActionAt);
     }
 
     private static OutgoingEmail SomeEmail(string messageId, string subject) =>
@@ -294,13 +272,13 @@ public class InboundDecisionTests
     private static readonly Model.TimelineEvent Reply = new(Model.EventTypes.ReplyReceived, Fixtures.Monday9, MessageId: "<r1@buyer.test>", Detail: "Reply");
 
     [Fact]
-    public void News_without_an_end_keeps_the_revision_so_the_pending_step_still_runs()
+    public void News_without_an_end_keeps_the_pending_step_due()
     {
         var e = Fixtures.Waiting(revision: 4);
         var apply = Assert.IsType<Decisions.EndDecision.Apply>(Inbound.InboundDecisions.OnNews(e, Reply with { Type = Model.EventTypes.AutoReply }, null, Fixtures.Monday9));
         Assert.Equal(4, apply.Transition.State.Revision);
         Assert.Equal(Model.EnrollmentStatus.Active, apply.Transition.State.Status);
-        Assert.Null(Decisions.EnrollmentDecisions.Guard(apply.Transition.State, Fixtures.Message(revision: 4), Fixtures.Monday9));
+        Assert.Null(Decisions.EnrollmentDecisions.Guard(apply.Transition.State, Fixtures.Monday9));
     }
 
     [Fact]

@@ -20,12 +20,12 @@ public class EnrollmentRulesTests
     public void The_first_step_runs_immediately_unless_its_delay_says_otherwise()
     {
         var now = Enroll().Value!;
-        Assert.Equal(Monday9, now.FirstStep.DueAt);
+        Assert.Equal(Monday9, now.Enrollment.DueAt);
         Assert.Equal(1, now.Enrollment.CurrentStep);
         Assert.Equal(EventTypes.Enrolled, now.Enrollment.Events[0].Type);
 
         var later = Enroll(sequence: Sequence(Mail("PT4H"))).Value!;
-        Assert.Equal(Monday9.AddHours(4), later.FirstStep.DueAt);
+        Assert.Equal(Monday9.AddHours(4), later.Enrollment.DueAt);
     }
 
     [Theory]
@@ -98,14 +98,14 @@ public class EnrollmentRulesTests
         var started = Enroll(command: new EnrollCommand("c1", "u1", StartAtStep: 3)).Value!;
         Assert.Equal(3, started.Enrollment.CurrentStep);
         Assert.Equal([EventTypes.Enrolled, EventTypes.StepSkipped, EventTypes.StepSkipped], started.Enrollment.Events.Select(e => e.Type));
-        Assert.Equal(Monday9, started.FirstStep.DueAt);
+        Assert.Equal(Monday9, started.Enrollment.DueAt);
     }
 
     [Fact]
     public void Send_first_at_sets_the_first_due_time()
     {
         var at = Monday9.AddDays(1).AddHours(2);
-        Assert.Equal(at, Enroll(command: new EnrollCommand("c1", "u1", SendFirstAt: at)).Value!.FirstStep.DueAt);
+        Assert.Equal(at, Enroll(command: new EnrollCommand("c1", "u1", SendFirstAt: at)).Value!.Enrollment.DueAt);
     }
 
     [Fact]

@@ -1,5 +1,4 @@
 using Sequences.Core.Decisions;
-using Sequences.Core.Engine;
 using Sequences.Core.Model;
 
 namespace Sequences.Core.Tests;
@@ -40,9 +39,6 @@ internal static class Fixtures
         Revision = revision,
         EnrolledAt = Monday9,
     };
-
-    public static WorkMessage Message(int step = 1, long revision = 1, DateTimeOffset? due = null) =>
-        WorkMessage.ForStep("s1", "e1", step, revision, due ?? Monday9);
 
     public static readonly StepPolicy Smtp = new(TimeSpan.FromMinutes(2), TransportDeduplicatesResends: false);
     public static readonly StepPolicy Pickup = new(TimeSpan.FromMinutes(2), TransportDeduplicatesResends: true);

@@ -121,14 +121,14 @@ public class SendLimitTests
         var seq = Sequence(Mail("PT0S"));
         var e = Waiting() with { Planned = new Dictionary<int, DateTimeOffset> { [1] = Monday9 } };
         var ledger = Ledger((0, 3));
-        var apply = Assert.IsType<StepDecision.Apply>(EnrollmentDecisions.OnStepDue(e, seq, Contact(), Sender() with { DailySendLimit = 2 }, Message(), Monday9, Smtp, ledger));
+        var apply = Assert.IsType<StepDecision.Apply>(EnrollmentDecisions.OnStepDue(e, seq, Contact(), Sender() with { DailySendLimit = 2 }, Monday9, Smtp, ledger));
         var state = apply.Transition.State;
         var deferred = state.Events[^1];
         Assert.Equal(EventTypes.SendDeferred, deferred.Type);
         Assert.Equal(ErrorCodes.SendLimitReached, deferred.Reason);
         Assert.Equal(EnrollmentStatus.Active, state.Status);
         Assert.Equal(H0.AddHours(24), state.DueAt);
-        Assert.Equal(state.DueAt, apply.Transition.Timer!.DueAt);
+        Assert.Equal(state.DueAt, state.NextActionAt);
         Assert.Equal(new Dictionary<DateTimeOffset, int> { [H0] = -1, [H0.AddHours(24)] = 1 }, apply.Transition.LedgerDeltas);
     }
 
@@ -138,7 +138,7 @@ public class SendLimitTests
         var seq = Sequence(Mail("PT5M"), Mail("P3D", subject: null));
         var command = new EnrollCommand("c1", "u1", DelayOverrides: new Dictionary<string, string> { ["2"] = "P1D" });
         var enrolled = EnrollmentRules.Enroll("e1", command, seq, Contact(), Sender(), null, null, Monday9, SendLedger.Empty).Value!;
-        Assert.Equal(Monday9.AddMinutes(5), enrolled.FirstStep.DueAt);
+        Assert.Equal(Monday9.AddMinutes(5), enrolled.Enrollment.DueAt);
         var sent = EnrollmentDecisions.OnEmailSent(enrolled.Enrollment with { Phase = StepPhase.Executing }, seq,
             new Email.OutgoingEmail("k", "<m@x>", new("a@x.test"), new("b@x.test"), "s", "h", "t", null, [], "u", Monday9), Monday9.AddMinutes(5));
         Assert.Equal(Monday9.AddMinutes(5).AddDays(1), sent.State.DueAt);
@@ -153,7 +153,7 @@ public class SendLimitTests
         var sendAt = new DateTimeOffset(2026, 3, 7, 9, 0, 0, TimeSpan.FromHours(-5));
         var command = new EnrollCommand("c1", "u1", TimeZone: "America/New_York", SendFirstAt: sendAt);
         var enrolled = EnrollmentRules.Enroll("e1", command, seq, Contact(), Sender(), null, null, sendAt.AddDays(-1), SendLedger.Empty).Value!;
-        Assert.Equal(sendAt, enrolled.FirstStep.DueAt);
+        Assert.Equal(sendAt, enrolled.Enrollment.DueAt);
         // The second email, planned a day later across the spring-forward night, keeps 09:00 local.
         Assert.Equal(new DateTimeOffset(2026, 3, 8, 9, 0, 0, TimeSpan.FromHours(-4)), enrolled.Enrollment.Planned[2]);
     }
@@ -224,6 +224,6 @@ public class SendLaterWindowTests
         var seq = Sequence(settings, Mail("PT0S"));
         var saturdayNight = new DateTimeOffset(2026, 11, 28, 22, 0, 0, TimeSpan.Zero);
         var enrolled = EnrollmentRules.Enroll("e1", new EnrollCommand("c1", "u1", SendFirstAt: saturdayNight), seq, Contact(), Sender(), null, null, Monday9, SendLedger.Empty).Value!;
-        Assert.Equal(new DateTimeOffset(2026, 11, 29, 9, 0, 0, TimeSpan.Zero), enrolled.FirstStep.DueAt);
+        Assert.Equal(new DateTimeOffset(2026, 11, 29, 9, 0, 0, TimeSpan.Zero), enrolled.Enrollment.DueAt);
     }
 }

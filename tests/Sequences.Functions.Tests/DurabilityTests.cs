@@ -1,5 +1,5 @@
-using System.Text.Json;
-using Sequences.Core.Engine;
+using Microsoft.Extensions.DependencyInjection;
+using Sequences.Core.Errors;
 using Sequences.Core.Model;
 using Sequences.Core.Ports;
 using Sequences.Testing;
@@ -7,7 +7,11 @@ using static Sequences.Functions.Tests.TestApp;
 
 namespace Sequences.Functions.Tests;
 
-/// <summary>At-least-once delivery, competing workers and crashes never send an email twice or lose a step.</summary>
+/// <summary>
+/// Repeated and concurrent runs, competing processes and crashes never send an email twice, and
+/// no email leaves after an acknowledged unenroll. Correctness comes from the enrollment record,
+/// not from the workflow: these tests run the workflow's activity by hand where they need to.
+/// </summary>
 public class DurabilityTests
 {
     private static readonly TimeSpan MailWait = TimeSpan.FromSeconds(45);
@@ -15,22 +19,16 @@ public class DurabilityTests
     private static Dictionary<string, string?> NoLocalTriggers => new() { ["Hosting:LocalTriggers"] = "false" };
 
     [Fact]
-    public async Task The_same_work_message_delivered_twice_at_once_sends_one_email()
+    public async Task The_same_step_run_by_several_activities_at_once_sends_one_email()
     {
         await using var app = await StartAsync(settings: NoLocalTriggers);
         var to = await app.SeedPeopleAsync();
         var seq = await app.CreateSequenceAsync([MailStep("PT0S", "Only once", "1"), MailStep("P1D", null, "2")]);
         var enrollment = await app.EnrollAsync(seq);
 
-        // Nothing consumes the queue in this app: take the step message off it by hand.
-        var queue = app.Storage.Queue("work");
-        var received = (await queue.ReceiveMessagesAsync(1)).Value.Single();
-        var text = received.Body.ToString();
-        Assert.Equal(enrollment, WorkMessage.Parse(text).EnrollmentId);
-
-        // Deliver it twice concurrently, then twice more, through the Functions envelope.
-        await Task.WhenAll(PostEnvelopeAsync(app, text), PostEnvelopeAsync(app, text));
-        await Task.WhenAll(PostEnvelopeAsync(app, text), PostEnvelopeAsync(app, text));
+        // Activities are at-least-once: a retried or duplicated run of the same step, side by side.
+        await Task.WhenAll(app.RunStepAsync(enrollment), app.RunStepAsync(enrollment));
+        await Task.WhenAll(app.RunStepAsync(enrollment), app.RunStepAsync(enrollment));
 
         var maildev = await MailDevServer.SharedAsync();
         await maildev.WaitForMessagesToAsync(to, 1, MailWait, default);
@@ -57,13 +55,13 @@ public class DurabilityTests
             await a.PutAsync($"/api/contacts/c{i}", new { email, firstName = $"N{i}" });
         }
 
-        // Enroll through both processes.
+        // Enroll through both processes: they share the task hub and compete for its work.
         await Task.WhenAll(Enumerable.Range(0, 12).Select(i => (i % 2 == 0 ? a : b).EnrollAsync(seq, $"c{i}")));
 
         var maildev = await MailDevServer.SharedAsync();
         foreach (var to in recipients)
         {
-            await maildev.WaitForMessagesToAsync(to, 3, MailWait, default);
+            await maildev.WaitForMessagesToAsync(to, 3, TimeSpan.FromSeconds(90), default);
         }
 
         await Task.Delay(1500);
@@ -76,31 +74,30 @@ public class DurabilityTests
     }
 
     [Fact]
-    public async Task A_message_that_always_fails_ends_in_the_poison_queue_without_blocking_others()
+    public async Task An_inbound_message_that_cannot_be_read_is_dead_lettered_and_others_still_flow()
     {
         await using var app = await StartAsync();
         var to = await app.SeedPeopleAsync();
-        var queue = app.Storage.Queue("work");
-        await queue.SendMessageAsync("this is not a work message");
+        await app.Storage.Queue("inbound").SendMessageAsync("this is not an inbound message");
 
         var seq = await app.CreateSequenceAsync([MailStep("PT0S", "Still flows", "1")]);
         await app.EnrollAsync(seq);
         await (await MailDevServer.SharedAsync()).WaitForMessagesToAsync(to, 1, MailWait, default);
 
-        var poison = app.Storage.Queue("work-poison");
+        var poison = app.Storage.Queue("inbound-poison");
         var poisoned = await Eventually.ValueAsync(async () => (await poison.PeekMessagesAsync(10)).Value,
-            m => m.Length == 1, TimeSpan.FromSeconds(30), "the bad message in work-poison");
-        Assert.Equal("this is not a work message", poisoned[0].Body.ToString());
-        Assert.Equal($"{app.Prefix}-work-poison", poison.Name);
+            m => m.Length == 1, TimeSpan.FromSeconds(30), "the bad message in inbound-poison");
+        Assert.Contains("this is not an inbound message", poisoned[0].Body.ToString(), StringComparison.Ordinal);
+        Assert.Equal($"{app.Prefix}-inbound-poison", poison.Name);
     }
 
     [Fact]
     public async Task After_a_crash_between_sending_and_recording_an_smtp_step_is_not_sent_again()
     {
         await using var app = await StartAsync(settings: NoLocalTriggers);
-        var (to, enrollmentId, text) = await HeldStepAsync(app, leaseLeft: TimeSpan.FromSeconds(-1)); // its worker died right after sending
+        var (to, enrollmentId) = await HeldStepAsync(app, leaseLeft: TimeSpan.FromSeconds(-1)); // its worker died right after sending
 
-        await PostEnvelopeAsync(app, text);
+        await app.RunStepAsync(enrollmentId);
         var state = await app.EnrollmentAsync(enrollmentId);
         Assert.Contains(state.GetProperty("events").EnumerateArray(), e => e.GetProperty("type").GetString() == "emailOutcomeUnknown");
         Assert.Equal(2, state.GetProperty("currentStep").GetInt32());
@@ -112,49 +109,51 @@ public class DurabilityTests
     public async Task An_unenroll_during_a_send_waits_for_it_and_nothing_leaves_afterwards()
     {
         await using var app = await StartAsync(settings: NoLocalTriggers);
-        var (to, enrollmentId, text) = await HeldStepAsync(app, leaseLeft: TimeSpan.FromSeconds(3)); // a worker holds step 1 right now
+        var (to, enrollmentId) = await HeldStepAsync(app, leaseLeft: TimeSpan.FromSeconds(3)); // a worker holds step 1 right now
 
         var started = DateTimeOffset.UtcNow;
         var ended = await app.PostAsync($"/api/enrollments/{enrollmentId}/unenroll");
         Assert.True(DateTimeOffset.UtcNow - started >= TimeSpan.FromSeconds(2.5), "the unenroll was acknowledged while the step was held");
         Assert.Equal("unenrolled", ended.GetProperty("status").GetString());
 
-        // The held message comes back (its worker died): it must not send now.
-        await PostEnvelopeAsync(app, text);
+        // The held step's activity runs again (its worker died): it must not send now.
+        await app.RunStepAsync(enrollmentId);
         await Task.Delay(500);
         Assert.Empty(await (await MailDevServer.SharedAsync()).MessagesToAsync(to, default));
     }
 
     [Fact]
-    public async Task A_timer_beyond_the_look_ahead_goes_through_the_schedule_index_and_still_fires()
+    public async Task An_unenroll_after_the_activity_started_but_before_its_claim_means_no_email()
     {
-        await using var app = await StartAsync(settings: new Dictionary<string, string?> { ["Scheduling:LookAhead"] = "00:00:00" });
+        // The activity has read the enrollment and decided to send; the unenroll lands before it claims the step.
+        var gate = new ClaimGate();
+        await using var app = await StartAsync(replace: services => gate.Install(services));
         var to = await app.SeedPeopleAsync();
-        var seq = await app.CreateSequenceAsync([MailStep("PT0S", "One", "1"), MailStep("PT2S", null, "2")]);
+        var seq = await app.CreateSequenceAsync([MailStep("PT0S", "Never", "1")]);
         var enrollment = await app.EnrollAsync(seq);
-        var maildev = await MailDevServer.SharedAsync();
-        await maildev.WaitForMessagesToAsync(to, 1, MailWait, default);
 
-        var index = app.Get<IScheduleIndex>();
-        var pending = await Eventually.ValueAsync(() => index.GetDueAsync(DateTimeOffset.UtcNow.AddMinutes(1), 10, default),
-            d => d.Count == 1, TimeSpan.FromSeconds(10), "the step-2 timer in the index");
-        Assert.Equal(enrollment, pending[0].Message.EnrollmentId);
+        await gate.Reached.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        var ended = await app.PostAsync($"/api/enrollments/{enrollment}/unenroll");
+        Assert.Equal("unenrolled", ended.GetProperty("status").GetString());
+        gate.Release.SetResult();
 
-        await maildev.WaitForMessagesToAsync(to, 2, MailWait, default);
-        await app.WaitForEnrollmentAsync(enrollment, e => e.GetProperty("status").GetString() == "finished", "finish");
-        Assert.Empty(await index.GetDueAsync(DateTimeOffset.UtcNow.AddMinutes(1), 10, default));
+        await Eventually.TrueAsync(() => Task.FromResult(gate.Refused), TimeSpan.FromSeconds(10), "the claim refused");
+        await Task.Delay(1000);
+        Assert.Empty(await (await MailDevServer.SharedAsync()).MessagesToAsync(to, default));
+        var state = await app.EnrollmentAsync(enrollment);
+        Assert.Equal("MANUAL", state.GetProperty("endReason").GetString());
+        Assert.DoesNotContain(state.GetProperty("events").EnumerateArray(), e => e.GetProperty("type").GetString() == "emailSent");
     }
 
     /// <summary>
     /// An enrollment whose first step a worker has claimed (the pre-send record), with its lease
-    /// <paramref name="leaseLeft"/> from now, and the step's message taken off the queue.
+    /// <paramref name="leaseLeft"/> from now. The app runs no workflows, so nothing else touches it.
     /// </summary>
-    private static async Task<(string To, string EnrollmentId, string MessageText)> HeldStepAsync(TestApp app, TimeSpan leaseLeft)
+    private static async Task<(string To, string EnrollmentId)> HeldStepAsync(TestApp app, TimeSpan leaseLeft)
     {
         var to = await app.SeedPeopleAsync();
-        var seq = await app.CreateSequenceAsync([MailStep("PT0S", "One", "1"), MailStep("PT1S", null, "2")]);
+        var seq = await app.CreateSequenceAsync([MailStep("PT0S", "One", "1"), MailStep("P1D", null, "2")]);
         var enrollmentId = await app.EnrollAsync(seq);
-        var text = (await app.Storage.Queue("work").ReceiveMessagesAsync(1)).Value.Single().Body.ToString();
         var store = app.Get<IEnrollmentStore>();
         var v = (await store.GetAsync(enrollmentId, default))!;
         await store.ReplaceAsync(v.Value with
@@ -164,22 +163,61 @@ public class DurabilityTests
             LeaseUntil = DateTimeOffset.UtcNow + leaseLeft,
             Revision = v.Value.Revision + 1,
         }, v.ETag, default);
-        return (to, enrollmentId, text);
+        return (to, enrollmentId);
     }
 
-    /// <summary>The Functions host serializes the envelope with PascalCase names.</summary>
-    internal static readonly JsonSerializerOptions HostJson = new() { PropertyNamingPolicy = null };
-
-    internal static async Task PostEnvelopeAsync(TestApp app, string messageText)
+    /// <summary>Holds the first claim of an email step (the pre-send write) until released, then lets it through.</summary>
+    private sealed class ClaimGate
     {
-        // As the host sends it: the queue message string, JSON-encoded once more inside Data.
-        var envelope = new
+        public TaskCompletionSource Reached { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public TaskCompletionSource Release { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public bool Refused { get; private set; }
+
+        public void Install(IServiceCollection services)
         {
-            Data = new Dictionary<string, object> { ["message"] = JsonSerializer.Serialize(messageText) },
-            Metadata = new Dictionary<string, object> { ["DequeueCount"] = "1", ["Id"] = "\"abc\"", ["sys"] = new { MethodName = "WorkQueue", UtcNow = DateTimeOffset.UtcNow, RandGuid = Guid.NewGuid() } },
-        };
-        using var response = await app.Client.PostAsync("WorkQueue", System.Net.Http.Json.JsonContent.Create(envelope, options: HostJson));
-        var body = await response.Content.ReadAsStringAsync();
-        Assert.True(response.IsSuccessStatusCode, body);
+            var original = services.Last(d => d.ServiceType == typeof(IEnrollmentStore));
+            services.AddSingleton<IEnrollmentStore>(sp => new GatedStore((IEnrollmentStore)ActivatorUtilities.CreateInstance(sp, original.ImplementationType!), this));
+        }
+
+        private sealed class GatedStore(IEnrollmentStore inner, ClaimGate gate) : IEnrollmentStore
+        {
+            public async Task<string> ReplaceAsync(Enrollment enrollment, string etag, CancellationToken cancellationToken)
+            {
+                if (enrollment.Phase != StepPhase.Executing || !gate.Reached.TrySetResult())
+                {
+                    return await inner.ReplaceAsync(enrollment, etag, cancellationToken);
+                }
+
+                await gate.Release.Task;
+                try
+                {
+                    return await inner.ReplaceAsync(enrollment, etag, cancellationToken);
+                }
+                catch (ConcurrencyException)
+                {
+                    gate.Refused = true;
+                    throw;
+                }
+            }
+
+            public Task<Versioned<Enrollment>?> GetAsync(string enrollmentId, CancellationToken cancellationToken) => inner.GetAsync(enrollmentId, cancellationToken);
+
+            public Task<Versioned<Enrollment>?> GetAsync(string sequenceId, string enrollmentId, CancellationToken cancellationToken) => inner.GetAsync(sequenceId, enrollmentId, cancellationToken);
+
+            public Task<string> CreateAsync(Enrollment enrollment, CancellationToken cancellationToken) => inner.CreateAsync(enrollment, cancellationToken);
+
+            public IAsyncEnumerable<Enrollment> ListBySequenceAsync(string sequenceId, EnrollmentStatus? status, CancellationToken cancellationToken) =>
+                inner.ListBySequenceAsync(sequenceId, status, cancellationToken);
+
+            public Task<ResultPage<string>> ListIdsPageAsync(string sequenceId, IReadOnlyList<EnrollmentStatus> statuses, string? continuation, int pageSize, CancellationToken cancellationToken) =>
+                inner.ListIdsPageAsync(sequenceId, statuses, continuation, pageSize, cancellationToken);
+
+            public IAsyncEnumerable<Enrollment> ListForStatsAsync(string sequenceId, CancellationToken cancellationToken) => inner.ListForStatsAsync(sequenceId, cancellationToken);
+
+            public Task<IReadOnlyList<OverdueEnrollment>> ListOverdueAsync(DateTimeOffset before, int max, CancellationToken cancellationToken) =>
+                inner.ListOverdueAsync(before, max, cancellationToken);
+        }
     }
 }

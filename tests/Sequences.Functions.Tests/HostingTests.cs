@@ -1,12 +1,16 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
+using Microsoft.AspNetCore.Routing;
+using Sequences.Core.Ports;
+using Sequences.Functions.Hosting;
+using Sequences.Functions.Hosting.Standalone;
 using Sequences.Testing;
 using static Sequences.Functions.Tests.TestApp;
 
 namespace Sequences.Functions.Tests;
 
-/// <summary>API keys, the custom-handler envelope, the unsubscribe link, health.</summary>
+/// <summary>API keys, the function list standalone mode serves, the unsubscribe link, health.</summary>
 public class HostingTests
 {
     [Fact]
@@ -30,41 +34,77 @@ public class HostingTests
     }
 
     [Fact]
-    public async Task The_dispatcher_function_answers_the_custom_handler_envelope()
+    public async Task Every_function_of_the_builds_metadata_is_served_standalone_with_its_trigger_route_and_methods()
     {
+        // functions.metadata is what the worker SDK wrote at build time from the [Function] attributes:
+        // what the Functions host will index. Standalone mode must serve exactly that list.
+        using var metadata = JsonDocument.Parse(await File.ReadAllTextAsync(FunctionsMetadataPath()));
+        var declared = metadata.RootElement.EnumerateArray().ToDictionary(f => f.GetProperty("name").GetString()!, f =>
+            f.GetProperty("bindings").EnumerateArray().Single(b => b.GetProperty("type").GetString()!.EndsWith("Trigger", StringComparison.Ordinal)));
+        var catalog = FunctionCatalog.All;
+        Assert.Equal(declared.Keys.Order(StringComparer.Ordinal), catalog.Select(f => f.Name).Order(StringComparer.Ordinal));
+
         await using var app = await StartAsync(settings: new Dictionary<string, string?> { ["Hosting:LocalTriggers"] = "false" });
-        var envelope = new
+        var endpoints = app.Get<EndpointDataSource>().Endpoints.OfType<RouteEndpoint>().ToList();
+        var hostJson = app.Get<HostJson>();
+        foreach (var function in catalog)
         {
-            Data = new { timer = new { Schedule = new { AdjustForDST = true }, ScheduleStatus = (object?)null, IsPastDue = false } },
-            Metadata = new { sys = new { MethodName = "Dispatcher", UtcNow = DateTimeOffset.UtcNow, RandGuid = Guid.NewGuid() } },
-        };
-        using var response = await app.Client.PostAsJsonAsync("Dispatcher", envelope, DurabilityTests.HostJson);
-        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        Assert.Equal("application/json", response.Content.Headers.ContentType?.MediaType);
-        var body = await response.Content.ReadFromJsonAsync<JsonElement>();
-        Assert.Equal(JsonValueKind.Object, body.GetProperty("Outputs").ValueKind);
-        Assert.Contains("Moved 0", body.GetProperty("Logs")[0].GetString(), StringComparison.Ordinal);
+            var trigger = declared[function.Name];
+            var type = trigger.GetProperty("type").GetString();
+            Assert.Equal(function.Kind switch
+            {
+                TriggerKind.Http => "httpTrigger",
+                TriggerKind.Queue => "queueTrigger",
+                TriggerKind.Timer => "timerTrigger",
+                TriggerKind.Orchestration => "orchestrationTrigger",
+                _ => "activityTrigger",
+            }, type);
+            switch (function.Kind)
+            {
+                case TriggerKind.Http:
+                    Assert.Equal("Anonymous", trigger.GetProperty("authLevel").GetString());
+                    var route = trigger.GetProperty("route").GetString()!;
+                    var methods = trigger.GetProperty("methods").EnumerateArray().Select(m => m.GetString()!.ToUpperInvariant()).Order(StringComparer.Ordinal).ToList();
+                    var served = Assert.Single(endpoints, e => e.Metadata.GetMetadata<IEndpointNameMetadata>()?.EndpointName == function.Name);
+                    Assert.Equal("/" + route, served.RoutePattern.RawText);
+                    Assert.Equal(methods, served.Metadata.GetMetadata<IHttpMethodMetadata>()!.HttpMethods.Order(StringComparer.Ordinal));
+                    break;
+                case TriggerKind.Queue:
+                    Assert.Equal(trigger.GetProperty("queueName").GetString(), function.Queue!.QueueName);
+                    Assert.StartsWith(app.Prefix + "-", hostJson.Resolve(function.Queue.QueueName), StringComparison.Ordinal);
+                    break;
+                case TriggerKind.Timer:
+                    Assert.Equal(trigger.GetProperty("schedule").GetString(), function.Timer!.Schedule);
+                    break;
+            }
+        }
     }
 
     [Fact]
-    public async Task The_work_function_runs_a_step_from_an_envelope_and_fails_with_non_2xx_on_a_bad_message()
+    public async Task Unknown_routes_and_wrong_methods_are_problems_and_the_allowed_methods_are_named()
     {
         await using var app = await StartAsync(settings: new Dictionary<string, string?> { ["Hosting:LocalTriggers"] = "false" });
-        var to = await app.SeedPeopleAsync();
-        var seq = await app.CreateSequenceAsync([MailStep("PT0S", "Via the host", "1")]);
-        await app.EnrollAsync(seq);
-        var text = (await app.Storage.Queue("work").ReceiveMessagesAsync(1)).Value.Single().Body.ToString();
-        await DurabilityTests.PostEnvelopeAsync(app, text);
-        var mails = await (await MailDevServer.SharedAsync()).WaitForMessagesToAsync(to, 1, TimeSpan.FromSeconds(20), default);
-        Assert.Equal("Via the host", mails[0].Subject);
+        using var missing = await app.Client.GetAsync("api/no/such/thing");
+        Assert.Equal(HttpStatusCode.NotFound, missing.StatusCode);
+        Assert.Equal("NOT_FOUND", (await missing.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("code").GetString());
+        using var wrong = await app.Client.DeleteAsync("api/enrollments/x");
+        Assert.Equal(HttpStatusCode.MethodNotAllowed, wrong.StatusCode);
+        Assert.Equal("application/problem+json", wrong.Content.Headers.ContentType?.MediaType);
+        Assert.Equal(["GET"], wrong.Content.Headers.Allow);
+    }
 
-        using var bad = await app.Client.PostAsJsonAsync("WorkQueue", new { Data = new { message = "\"not a work message\"" }, Metadata = new { } }, DurabilityTests.HostJson);
-        Assert.Equal(HttpStatusCode.InternalServerError, bad.StatusCode);
-        var body = await bad.Content.ReadFromJsonAsync<JsonElement>();
-        Assert.Contains("FormatException", body.GetProperty("Logs")[0].GetString(), StringComparison.Ordinal);
+    /// <summary>The Functions project's build output (same configuration as this test's).</summary>
+    private static string FunctionsMetadataPath()
+    {
+        var configuration = typeof(HostingTests).Assembly.GetCustomAttributes(typeof(System.Reflection.AssemblyConfigurationAttribute), false)
+            .Cast<System.Reflection.AssemblyConfigurationAttribute>().Single().Configuration;
+        var dir = new DirectoryInfo(AppContext.BaseDirectory);
+        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Sequences.sln")))
+        {
+            dir = dir.Parent;
+        }
 
-        using var notEnvelope = await app.Client.PostAsync("WorkQueue", new StringContent("hello"));
-        Assert.Equal(HttpStatusCode.BadRequest, notEnvelope.StatusCode);
+        return Path.Combine(dir!.FullName, "functions", "Sequences.Functions", "bin", configuration, "net10.0", "functions.metadata");
     }
 
     [Fact]
@@ -100,16 +140,30 @@ public class HostingTests
     }
 
     [Fact]
-    public async Task Health_reports_storage_queues_and_dispatcher_lag()
+    public async Task Health_reports_storage_queues_and_the_reconcilers_overdue_enrollments()
     {
         await using var app = await StartAsync(settings: new Dictionary<string, string?> { ["Hosting:LocalTriggers"] = "false" });
-        await app.Storage.Queue("work").SendMessageAsync("x");
+        await app.Storage.Queue("inbound").SendMessageAsync("x");
         var health = await app.GetAsync("/api/health");
         Assert.Equal("healthy", health.GetProperty("status").GetString());
         Assert.True(health.GetProperty("storageReachable").GetBoolean());
-        var work = health.GetProperty("queues")[0];
-        Assert.Equal($"{app.Prefix}-work", work.GetProperty("name").GetString());
-        Assert.Equal(1, work.GetProperty("approximateDepth").GetInt32());
+        var inbound = health.GetProperty("queues")[0];
+        Assert.Equal($"{app.Prefix}-inbound", inbound.GetProperty("name").GetString());
+        Assert.Equal(1, inbound.GetProperty("approximateDepth").GetInt32());
         Assert.Equal(0, health.GetProperty("poisonQueues")[0].GetProperty("approximateDepth").GetInt32());
+        Assert.Equal(0, health.GetProperty("overdue").GetProperty("enrollments").GetInt32());
+
+        // An active enrollment long overdue (its workflow lost): the reconciler's run reports it, and health turns unhealthy.
+        await app.SeedPeopleAsync();
+        var seq = await app.CreateSequenceAsync([MailStep("P1D", "Hi", "b")]);
+        var id = await app.EnrollAsync(seq);
+        var store = app.Get<IEnrollmentStore>();
+        var e = (await store.GetAsync(id, default))!;
+        await store.ReplaceAsync(e.Value with { DueAt = DateTimeOffset.UtcNow.AddMinutes(-30) }, e.ETag, default);
+        await app.RunTimerAsync("Reconcile");
+        health = await app.GetAsync("/api/health", 503);
+        Assert.Equal("unhealthy", health.GetProperty("status").GetString());
+        Assert.Equal(1, health.GetProperty("overdue").GetProperty("enrollments").GetInt32());
+        Assert.Equal(1, health.GetProperty("overdue").GetProperty("workflowsWoken").GetInt32());
     }
 }

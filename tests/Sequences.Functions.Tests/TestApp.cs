@@ -4,7 +4,10 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Sequences.Core.Engine;
 using Sequences.Functions.Hosting;
+using Sequences.Functions.Hosting.Standalone;
+using Sequences.Functions.Workflow;
 using Sequences.Storage;
 using Sequences.Storage.Local;
 using Sequences.Testing;
@@ -12,8 +15,9 @@ using Sequences.Testing;
 namespace Sequences.Functions.Tests;
 
 /// <summary>
-/// The real app, built exactly as Program builds it, serving HTTP on a free loopback port, on the
-/// shared Azurite under its own prefix, sending SMTP to the shared maildev.
+/// The real app, built exactly as Program builds it standalone, serving HTTP on a free loopback
+/// port, on the shared Azurite under its own prefix (its own tables, queues and task hub), sending
+/// SMTP to the shared maildev.
 /// </summary>
 public sealed class TestApp : IAsyncDisposable
 {
@@ -37,7 +41,7 @@ public sealed class TestApp : IAsyncDisposable
     public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
     /// <summary>Starts an app. Pass the same <paramref name="prefix"/> to several apps to make them share storage (competing consumers).</summary>
-    public static async Task<TestApp> StartAsync(string? prefix = null, IDictionary<string, string?>? settings = null, TimeProvider? time = null)
+    public static async Task<TestApp> StartAsync(string? prefix = null, IDictionary<string, string?>? settings = null, Action<IServiceCollection>? replace = null)
     {
         var azurite = await AzuriteServer.ConnectionStringAsync();
         var maildev = await MailDevServer.SharedAsync();
@@ -52,26 +56,23 @@ public sealed class TestApp : IAsyncDisposable
             ["Email:Transport"] = "smtp",
             ["Email:Smtp:Host"] = "127.0.0.1",
             ["Email:Smtp:Port"] = maildev.SmtpPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
-            ["Queues:VisibilityTimeout"] = "00:00:00.200",
-            ["Queues:MaxPollingInterval"] = "00:00:00.250",
-            ["Scheduling:PollInterval"] = "00:00:00.200",
-            ["Scheduling:LookAhead"] = "00:00:01",
+            // Tests poll queues faster than host.json does (the Functions host's own override convention).
+            ["AzureFunctionsJobHost:extensions:queues:visibilityTimeout"] = "00:00:00.200",
+            ["AzureFunctionsJobHost:extensions:queues:maxPollingInterval"] = "00:00:00.250",
+            ["AzureFunctionsJobHost:extensions:durableTask:storageProvider:maxQueuePollingInterval"] = "00:00:01",
             ["Sequences:PublicBaseUrl"] = url + "/",
+            ["Logging:LogLevel:Default"] = "Warning",
         };
         foreach (var (k, v) in settings ?? new Dictionary<string, string?>())
         {
             values[k] = v;
         }
 
-        var app = await SequencesApp.BuildAsync([], builder =>
+        var app = await StandaloneHost.BuildAsync([], builder =>
         {
             builder.Configuration.AddInMemoryCollection(values);
             builder.Logging.SetMinimumLevel(LogLevel.Warning);
-            if (time is not null)
-            {
-                builder.Services.AddSingleton(time);
-            }
-        });
+        }, replace);
         await app.StartAsync();
         return new TestApp(app, new Uri(url + "/"), prefix);
     }
@@ -151,25 +152,51 @@ public sealed class TestApp : IAsyncDisposable
 
     public StorageClients Storage => Get<StorageClients>();
 
-    /// <summary>Runs what is on a queue through its trigger, as the host would (for apps without local triggers).</summary>
+    /// <summary>Runs what is on a queue through its function, as the host would (for apps without local triggers).</summary>
     public async Task DrainAsync(string queueName)
     {
         var queue = Storage.Queue(queueName);
+        var function = FunctionCatalog.All.Single(f => f.Queue is { } q && Get<HostJson>().Resolve(q.QueueName) == queue.Name);
         while ((await queue.ReceiveMessagesAsync(32)).Value is { Length: > 0 } batch)
         {
             foreach (var m in batch)
             {
-                if (queueName == "work")
-                {
-                    await Get<Sequences.Functions.Triggers.WorkTrigger>().HandleAsync(m.Body.ToString(), default);
-                }
-                else
-                {
-                    await Get<Sequences.Functions.Triggers.InboundTrigger>().HandleAsync(queueName, m.Body.ToString(), default);
-                }
-
+                await InvokeAsync(function, p => p == function.Trigger ? m.Body.ToString() : null);
                 await queue.DeleteMessageAsync(m.MessageId, m.PopReceipt);
             }
         }
+    }
+
+    /// <summary>Runs the enrollment's workflow activity once, as its orchestration would (for apps without local triggers).</summary>
+    public async Task<NextRun> RunStepAsync(string enrollmentId)
+    {
+        var function = FunctionCatalog.All.Single(f => f.Name == EnrollmentWorkflow.RunStep);
+        return (NextRun)(await InvokeAsync(function, p => p == function.Trigger ? new RunStepInput(enrollmentId) : null))!;
+    }
+
+    /// <summary>How many workflows (orchestration instances) this app's task hub holds.</summary>
+    public async Task<int> WorkflowCountAsync()
+    {
+        var count = 0;
+        await foreach (var _ in Get<Microsoft.DurableTask.Client.DurableTaskClient>().GetAllInstancesAsync())
+        {
+            count++;
+        }
+
+        return count;
+    }
+
+    /// <summary>Runs a timer function once, as its schedule would.</summary>
+    public Task RunTimerAsync(string name)
+    {
+        var function = FunctionCatalog.All.Single(f => f.Name == name);
+        return InvokeAsync(function, p => p == function.Trigger ? new Microsoft.Azure.Functions.Worker.TimerInfo() : null);
+    }
+
+    private async Task<object?> InvokeAsync(FunctionEntry function, Func<System.Reflection.ParameterInfo, object?> trigger)
+    {
+        await using var scope = Services.CreateAsyncScope();
+        return await FunctionInvoker.InvokeAsync(function, scope.ServiceProvider, p =>
+            trigger(p) ?? FunctionInvoker.Common(p, scope.ServiceProvider, CancellationToken.None));
     }
 }

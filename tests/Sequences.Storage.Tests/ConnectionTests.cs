@@ -22,10 +22,12 @@ public class ConnectionTests
         var c = Read(
             ("AzureWebJobsStorage:queueServiceUri", "https://acct.queue.core.windows.net"),
             ("AzureWebJobsStorage:tableServiceUri", "https://acct.table.core.windows.net"),
+            ("AzureWebJobsStorage:blobServiceUri", "https://acct.blob.core.windows.net"),
             ("AzureWebJobsStorage:credential", "managedidentity"),
             ("AzureWebJobsStorage:clientId", "00000000-0000-0000-0000-000000000001"))!;
         Assert.True(c.UsesIdentity);
         Assert.Equal(new Uri("https://acct.queue.core.windows.net"), c.QueueServiceUri);
+        Assert.Equal(new Uri("https://acct.blob.core.windows.net"), c.BlobServiceUri);
         Assert.IsType<Azure.Identity.ManagedIdentityCredential>(c.Credential);
     }
 
@@ -34,6 +36,7 @@ public class ConnectionTests
     {
         var c = Read(("AzureWebJobsStorage:accountName", "acct"))!;
         Assert.Equal(new Uri("https://acct.table.core.windows.net"), c.TableServiceUri);
+        Assert.Equal(new Uri("https://acct.blob.core.windows.net"), c.BlobServiceUri);
     }
 
     [Fact]

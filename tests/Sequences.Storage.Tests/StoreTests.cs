@@ -1,4 +1,3 @@
-using Microsoft.Extensions.Time.Testing;
 using Sequences.Core.Engine;
 using Sequences.Core.Errors;
 using Sequences.Core.Model;
@@ -153,18 +152,38 @@ public class StoreTests
     }
 
     [Fact]
-    public async Task Only_one_owner_holds_a_lease_until_it_expires()
+    public async Task Overdue_lists_only_active_enrollments_past_their_due_time_or_lease()
     {
-        var time = new FakeTimeProvider(T0);
-        await using var ctx = await StorageTestContext.CreateAsync(time);
-        var leases = ctx.Get<ILeaseStore>();
-        Assert.True(await leases.TryAcquireAsync("dispatcher", "a", TimeSpan.FromSeconds(10), default));
-        Assert.False(await leases.TryAcquireAsync("dispatcher", "b", TimeSpan.FromSeconds(10), default));
-        time.Advance(TimeSpan.FromSeconds(6));
-        Assert.True(await leases.TryAcquireAsync("dispatcher", "a", TimeSpan.FromSeconds(10), default));
-        time.Advance(TimeSpan.FromSeconds(11));
-        Assert.True(await leases.TryAcquireAsync("dispatcher", "b", TimeSpan.FromSeconds(10), default));
-        Assert.False(await leases.TryAcquireAsync("dispatcher", "a", TimeSpan.FromSeconds(10), default));
+        await using var ctx = await StorageTestContext.CreateAsync();
+        var store = ctx.Get<IEnrollmentStore>();
+        Enrollment E(string id, EnrollmentStatus status, StepPhase phase, DateTimeOffset? due, DateTimeOffset? lease = null) => new()
+        {
+            Id = $"s1-{id}", SequenceId = "s1", ContactId = "c1", SenderUserId = "u1", FromAddress = "rep@acme.test",
+            Status = status, Phase = phase, CurrentStep = 1, DueAt = due, LeaseUntil = lease, Revision = 1, EnrolledAt = T0,
+        };
+        await store.CreateAsync(E("late", EnrollmentStatus.Active, StepPhase.Waiting, T0.AddMinutes(-10)), default);
+        await store.CreateAsync(E("soon", EnrollmentStatus.Active, StepPhase.Waiting, T0.AddMinutes(10)), default);
+        await store.CreateAsync(E("paused", EnrollmentStatus.Paused, StepPhase.Waiting, T0.AddMinutes(-10)), default);
+        await store.CreateAsync(E("task", EnrollmentStatus.Active, StepPhase.AwaitingTask, null), default);
+        await store.CreateAsync(E("lease", EnrollmentStatus.Active, StepPhase.Executing, T0.AddMinutes(-20), T0.AddMinutes(-5)), default);
+        await store.CreateAsync(E("sending", EnrollmentStatus.Active, StepPhase.Executing, T0.AddMinutes(-20), T0.AddMinutes(1)), default);
+
+        var overdue = await store.ListOverdueAsync(T0, 100, default);
+        Assert.Equal(["s1-late", "s1-lease"], overdue.Select(o => o.EnrollmentId).Order(StringComparer.Ordinal));
+        Assert.Equal(T0.AddMinutes(-5), overdue.Single(o => o.EnrollmentId == "s1-lease").DueAt);
+        Assert.Single(await store.ListOverdueAsync(T0, 1, default));
+    }
+
+    [Fact]
+    public async Task The_reconciler_report_is_kept_and_read_back()
+    {
+        await using var ctx = await StorageTestContext.CreateAsync();
+        var log = ctx.Get<IReconcileLog>();
+        Assert.Null(await log.LatestAsync(default));
+        var report = new ReconcileReport(T0, 3, T0.AddMinutes(-4), 2, 1);
+        await log.SaveAsync(report, default);
+        await log.SaveAsync(report with { RanAt = T0.AddMinutes(2), Overdue = 0, OldestDueAt = null, Woken = 0, Started = 0 }, default);
+        Assert.Equal(new ReconcileReport(T0.AddMinutes(2), 0, null, 0, 0), await log.LatestAsync(default));
     }
 
     [Fact]
@@ -174,7 +193,7 @@ public class StoreTests
         var metrics = ctx.Get<StorageMetrics>();
         metrics.Reset();
         await ctx.Get<IUserStore>().GetAsync("nobody", default);
-        await ctx.Get<IWorkQueue>().EnqueueAsync(WorkMessage.ForStep("s", "e", 1, 1, T0), TimeSpan.Zero, default);
+        await ctx.Get<IOperationQueue>().EnqueueAsync(BulkOperation.Create(BulkOperation.Pause, BulkOperation.SequenceScope, "s"), default);
         Assert.Equal(2, metrics.Total);
         Assert.Equal(1, metrics.Snapshot()["table.GET.entity"]);
         Assert.Equal(1, metrics.Snapshot()["queue.POST.messages"]);

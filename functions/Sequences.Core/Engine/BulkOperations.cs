@@ -77,7 +77,7 @@ public sealed class BulkOperations(
             await queue.EnqueueAsync(operation with { Continuation = next }, cancellationToken);
         }
 
-        // Each change is written to the enrollment, then its workflow is woken.
+        // Each change is written to the enrollment; only a resume wakes the workflow (see EnrollmentService.UnenrollAsync).
         await Parallel.ForEachAsync(page.Items, new ParallelOptions { MaxDegreeOfParallelism = 8, CancellationToken = cancellationToken },
             async (id, ct) => await ApplyAsync(operation, id, ct));
         logger.OperationPage(operation.Op, operation.Scope, operation.Id, page.Items.Count, page.Continuation is not null);
@@ -85,9 +85,9 @@ public sealed class BulkOperations(
 
     private Task<Result<Enrollment>> ApplyAsync(BulkOperation operation, string enrollmentId, CancellationToken cancellationToken) => operation.Op switch
     {
-        BulkOperation.Pause => service.PauseAsync(enrollmentId, cancellationToken),
+        BulkOperation.Pause => service.PauseAsync(enrollmentId, wake: false, cancellationToken),
         BulkOperation.Resume => service.ResumeAsync(enrollmentId, cancellationToken),
-        _ => service.UnenrollAsync(enrollmentId, operation.Reason ?? EndReasons.Manual, null, cancellationToken),
+        _ => service.UnenrollAsync(enrollmentId, operation.Reason ?? EndReasons.Manual, null, wake: false, cancellationToken),
     };
 
     private static IReadOnlyList<EnrollmentStatus> StatusesFor(string op) => op switch

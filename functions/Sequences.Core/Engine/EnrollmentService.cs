@@ -311,18 +311,29 @@ public sealed class EnrollmentService(
     /// <paramref name="endReason"/>, ends it — waiting, like an unenroll, for an email that is leaving.
     /// </summary>
     public Task<Result<Enrollment>> RecordNewsAsync(string enrollmentId, TimelineEvent news, string? endReason, CancellationToken cancellationToken) =>
-        ChangeAsync(enrollmentId, (e, now) => Inbound.InboundDecisions.OnNews(e, news, endReason, now), cancellationToken);
+        ChangeAsync(enrollmentId, (e, now) => Inbound.InboundDecisions.OnNews(e, news, endReason, now), endReason is not null, cancellationToken);
 
     /// <summary>
     /// Ends an enrollment. If a worker is sending the current step's email right now, waits for
     /// it: once this returns, no further email of the enrollment leaves.
     /// </summary>
-    public Task<Result<Enrollment>> UnenrollAsync(string enrollmentId, string reason, string? detail, CancellationToken cancellationToken) =>
-        ChangeAsync(enrollmentId, (e, now) => EnrollmentDecisions.OnEnd(e, reason, now, detail), cancellationToken);
+    /// <remarks>
+    /// Wake: whether to wake the workflow so that it finishes now. Nothing
+    /// depends on it (the workflow finds the enrollment ended whenever it next looks), so bulk
+    /// operations leave it asleep rather than wake thousands of workflows at once.
+    /// </remarks>
+    public Task<Result<Enrollment>> UnenrollAsync(string enrollmentId, string reason, string? detail, bool wake, CancellationToken cancellationToken) =>
+        ChangeAsync(enrollmentId, (e, now) => EnrollmentDecisions.OnEnd(e, reason, now, detail), wake, cancellationToken);
 
-    public async Task<Result<Enrollment>> PauseAsync(string enrollmentId, CancellationToken cancellationToken)
+    public Task<Result<Enrollment>> UnenrollAsync(string enrollmentId, string reason, string? detail, CancellationToken cancellationToken) =>
+        UnenrollAsync(enrollmentId, reason, detail, wake: true, cancellationToken);
+
+    public Task<Result<Enrollment>> PauseAsync(string enrollmentId, CancellationToken cancellationToken) => PauseAsync(enrollmentId, wake: true, cancellationToken);
+
+    /// <summary>Pauses an enrollment; <paramref name="wake"/> as for <see cref="UnenrollAsync(string, string, string?, bool, CancellationToken)"/> (a paused workflow sleeps until resumed either way).</summary>
+    public async Task<Result<Enrollment>> PauseAsync(string enrollmentId, bool wake, CancellationToken cancellationToken)
     {
-        var result = await ChangeAsync(enrollmentId, EnrollmentDecisions.OnPause, cancellationToken);
+        var result = await ChangeAsync(enrollmentId, EnrollmentDecisions.OnPause, wake, cancellationToken);
         return result.Value is { IsEnded: true } ended ? Ended(ended) : result;
     }
 
@@ -365,7 +376,7 @@ public sealed class EnrollmentService(
     }
 
     private async Task<Result<Enrollment>> ChangeAsync(
-        string enrollmentId, Func<Enrollment, DateTimeOffset, EndDecision> decide, CancellationToken cancellationToken)
+        string enrollmentId, Func<Enrollment, DateTimeOffset, EndDecision> decide, bool wake, CancellationToken cancellationToken)
     {
         var deadline = time.GetUtcNow() + options.Value.EndWaitLimit;
         for (var attempt = 1; ; attempt++)
@@ -394,7 +405,11 @@ public sealed class EnrollmentService(
                     try
                     {
                         await writer.ApplyAsync(apply.Transition, current.ETag, cancellationToken);
-                        await workflows.WakeAsync(enrollmentId, cancellationToken);
+                        if (wake)
+                        {
+                            await workflows.WakeAsync(enrollmentId, cancellationToken);
+                        }
+
                         return apply.Transition.State;
                     }
                     catch (ConcurrencyException) when (attempt < 20)

@@ -10,6 +10,13 @@ internal sealed class HostingOptions
     /// <summary>The listen URL when neither --urls nor ASPNETCORE_URLS is given (standalone).</summary>
     public const string DefaultUrl = "http://127.0.0.1:7071";
 
+    /// <summary>
+    /// Standalone only: run the triggers that are not HTTP — queue listeners, timers, and the
+    /// Durable Task worker that runs orchestrations and activities. On by default. Off, only HTTP
+    /// functions run and work waits in storage (tests drive the functions by hand).
+    /// </summary>
+    public bool LocalTriggers { get; set; } = true;
+
     /// <summary>Where local data lives (Azurite's files, pickup mail): ~/.local/share/Sequences by default.</summary>
     public string? DataDirectory { get; set; }
 

@@ -30,15 +30,26 @@ internal static class EmbeddedDurableTask
     /// <summary>gRPC messages carry whole histories; the SDK's default is 4 MB.</summary>
     private const int MaxMessageBytes = 16 * 1024 * 1024;
 
+    /// <summary>
+    /// The sidecar and the client, and a worker running the orchestrator and activity functions
+    /// among <paramref name="functions"/> (none: no worker; the sidecar then dispatches nothing).
+    /// </summary>
     public static IServiceCollection AddEmbeddedDurableTask(this IServiceCollection services, HostJson hostJson, IReadOnlyList<FunctionEntry> functions)
     {
         var port = NodeServerProcess.FreePorts(1)[0];
         var channel = GrpcChannel.ForAddress($"http://127.0.0.1:{port}", new GrpcChannelOptions { MaxReceiveMessageSize = MaxMessageBytes, MaxSendMessageSize = MaxMessageBytes });
         var provider = hostJson.DurableProvider();
-        services.AddSingleton(sp => new EmbeddedSidecar(Configure(provider, sp), port, sp.GetRequiredService<ILoggerFactory>()));
+        var dispatches = functions.Any(f => f.Kind is TriggerKind.Orchestration or TriggerKind.Activity);
+        services.AddSingleton(sp => new EmbeddedSidecar(Configure(provider, sp), port, dispatches, sp.GetRequiredService<ILoggerFactory>()));
 
         // First: the sidecar starts before the worker connects to it, and stops after it.
         services.AddHostedService(sp => sp.GetRequiredService<EmbeddedSidecar>());
+        services.AddDurableTaskClient(builder => builder.UseGrpc(channel));
+        if (!dispatches)
+        {
+            return services;
+        }
+
         services.AddDurableTaskWorker(builder =>
         {
             builder.UseGrpc(channel);
@@ -50,7 +61,6 @@ internal static class EmbeddedDurableTask
                 o.Concurrency.MaximumConcurrentOrchestrationWorkItems = provider.MaxConcurrentTaskOrchestrationWorkItems;
             });
         });
-        services.AddDurableTaskClient(builder => builder.UseGrpc(channel));
         return services;
     }
 
@@ -130,15 +140,18 @@ internal static class EmbeddedDurableTask
 
 /// <summary>
 /// The sidecar: an inner Kestrel host serving <see cref="TaskHubGrpcServer"/> over HTTP/2 on
-/// loopback. The task hub's queues, tables and containers are created before it serves; its
-/// dispatchers start when the worker connects and stop (releasing the hub's partitions) when it
-/// stops, after the worker.
+/// loopback. The task hub's queues, tables and containers are created before it serves. When it
+/// dispatches, its dispatchers start when the worker connects and, when it stops (after the
+/// worker), stop and release the hub's partitions; stopping waits for that, so the next process
+/// takes the partitions at once instead of after their leases run out.
 /// </summary>
-internal sealed class EmbeddedSidecar(AzureStorageOrchestrationServiceSettings settings, int port, ILoggerFactory loggerFactory) : IHostedService, IAsyncDisposable
+internal sealed class EmbeddedSidecar(AzureStorageOrchestrationServiceSettings settings, int port, bool dispatches, ILoggerFactory loggerFactory) : IHostedService, IAsyncDisposable
 {
-    private WebApplication? _server;
+    /// <summary>How long stopping waits for in-flight work items and the partitions' release.</summary>
+    private static readonly TimeSpan StopWait = TimeSpan.FromSeconds(30);
 
-    public int Port => port;
+    private WebApplication? _server;
+    private ObservedService? _service;
 
     public string TaskHubName => settings.TaskHubName;
 
@@ -146,6 +159,7 @@ internal sealed class EmbeddedSidecar(AzureStorageOrchestrationServiceSettings s
     {
         var service = new AzureStorageOrchestrationService(settings);
         await service.CreateIfNotExistsAsync();
+        _service = new ObservedService(service);
 
         var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions());
         builder.Services.AddSingleton(loggerFactory);
@@ -153,8 +167,9 @@ internal sealed class EmbeddedSidecar(AzureStorageOrchestrationServiceSettings s
         builder.WebHost.UseKestrelCore().ConfigureKestrel(k => k.Listen(IPAddress.Loopback, port, l => l.Protocols = HttpProtocols.Http2));
         builder.Services.AddRouting();
         builder.Services.AddGrpc(g => g.MaxReceiveMessageSize = 16 * 1024 * 1024);
-        builder.Services.AddSingleton<IOrchestrationService>(service);
+        builder.Services.AddSingleton<IOrchestrationService>(_service);
         builder.Services.AddSingleton<IOrchestrationServiceClient>(service);
+        builder.Services.Configure<TaskHubGrpcServerOptions>(o => o.Mode = dispatches ? TaskHubGrpcServerMode.ApiServerAndDispatcher : TaskHubGrpcServerMode.ApiServerOnly);
         builder.Services.AddSingleton<TaskHubGrpcServer>();
         _server = builder.Build();
         _server.UseRouting();
@@ -166,7 +181,9 @@ internal sealed class EmbeddedSidecar(AzureStorageOrchestrationServiceSettings s
     {
         if (_server is not null)
         {
+            // The server stops its dispatchers in the background (on its stopping event); wait for them.
             await _server.StopAsync(cancellationToken);
+            await _service!.Stopped.WaitAsync(StopWait, cancellationToken).ContinueWith(_ => { }, TaskScheduler.Default);
         }
     }
 
@@ -176,5 +193,87 @@ internal sealed class EmbeddedSidecar(AzureStorageOrchestrationServiceSettings s
         {
             await _server.DisposeAsync();
         }
+    }
+
+    /// <summary>The provider, with its stop made observable (and harmless when it never started).</summary>
+    private sealed class ObservedService(AzureStorageOrchestrationService inner) : IOrchestrationService
+    {
+        private readonly TaskCompletionSource _stopped = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private int _started;
+
+        /// <summary>Completes when the provider has stopped (at once if it never started).</summary>
+        public Task Stopped => Volatile.Read(ref _started) == 0 ? Task.CompletedTask : _stopped.Task;
+
+        public int TaskOrchestrationDispatcherCount => inner.TaskOrchestrationDispatcherCount;
+
+        public int MaxConcurrentTaskOrchestrationWorkItems => inner.MaxConcurrentTaskOrchestrationWorkItems;
+
+        public BehaviorOnContinueAsNew EventBehaviourForContinueAsNew => inner.EventBehaviourForContinueAsNew;
+
+        public int TaskActivityDispatcherCount => inner.TaskActivityDispatcherCount;
+
+        public int MaxConcurrentTaskActivityWorkItems => inner.MaxConcurrentTaskActivityWorkItems;
+
+        public Task StartAsync()
+        {
+            Interlocked.Exchange(ref _started, 1);
+            return inner.StartAsync();
+        }
+
+        public Task StopAsync() => StopAsync(isForced: false);
+
+        public async Task StopAsync(bool isForced)
+        {
+            try
+            {
+                if (Volatile.Read(ref _started) == 1)
+                {
+                    await inner.StopAsync(isForced);
+                }
+            }
+            finally
+            {
+                _stopped.TrySetResult();
+            }
+        }
+
+        public Task CreateAsync() => inner.CreateAsync();
+
+        public Task CreateAsync(bool recreateInstanceStore) => inner.CreateAsync(recreateInstanceStore);
+
+        public Task CreateIfNotExistsAsync() => inner.CreateIfNotExistsAsync();
+
+        public Task DeleteAsync() => inner.DeleteAsync();
+
+        public Task DeleteAsync(bool deleteInstanceStore) => inner.DeleteAsync(deleteInstanceStore);
+
+        public bool IsMaxMessageCountExceeded(int currentMessageCount, OrchestrationRuntimeState runtimeState) => inner.IsMaxMessageCountExceeded(currentMessageCount, runtimeState);
+
+        public int GetDelayInSecondsAfterOnProcessException(Exception exception) => inner.GetDelayInSecondsAfterOnProcessException(exception);
+
+        public int GetDelayInSecondsAfterOnFetchException(Exception exception) => inner.GetDelayInSecondsAfterOnFetchException(exception);
+
+        public Task<TaskOrchestrationWorkItem> LockNextTaskOrchestrationWorkItemAsync(TimeSpan receiveTimeout, CancellationToken cancellationToken) =>
+            inner.LockNextTaskOrchestrationWorkItemAsync(receiveTimeout, cancellationToken);
+
+        public Task RenewTaskOrchestrationWorkItemLockAsync(TaskOrchestrationWorkItem workItem) => inner.RenewTaskOrchestrationWorkItemLockAsync(workItem);
+
+        public Task CompleteTaskOrchestrationWorkItemAsync(
+            TaskOrchestrationWorkItem workItem, OrchestrationRuntimeState newOrchestrationRuntimeState, IList<TaskMessage> outboundMessages,
+            IList<TaskMessage> orchestratorMessages, IList<TaskMessage> timerMessages, TaskMessage continuedAsNewMessage, OrchestrationState orchestrationState) =>
+            inner.CompleteTaskOrchestrationWorkItemAsync(workItem, newOrchestrationRuntimeState, outboundMessages, orchestratorMessages, timerMessages, continuedAsNewMessage, orchestrationState);
+
+        public Task AbandonTaskOrchestrationWorkItemAsync(TaskOrchestrationWorkItem workItem) => inner.AbandonTaskOrchestrationWorkItemAsync(workItem);
+
+        public Task ReleaseTaskOrchestrationWorkItemAsync(TaskOrchestrationWorkItem workItem) => inner.ReleaseTaskOrchestrationWorkItemAsync(workItem);
+
+        public Task<TaskActivityWorkItem> LockNextTaskActivityWorkItem(TimeSpan receiveTimeout, CancellationToken cancellationToken) =>
+            inner.LockNextTaskActivityWorkItem(receiveTimeout, cancellationToken);
+
+        public Task<TaskActivityWorkItem> RenewTaskActivityWorkItemLockAsync(TaskActivityWorkItem workItem) => inner.RenewTaskActivityWorkItemLockAsync(workItem);
+
+        public Task CompleteTaskActivityWorkItemAsync(TaskActivityWorkItem workItem, TaskMessage responseMessage) => inner.CompleteTaskActivityWorkItemAsync(workItem, responseMessage);
+
+        public Task AbandonTaskActivityWorkItemAsync(TaskActivityWorkItem workItem) => inner.AbandonTaskActivityWorkItemAsync(workItem);
     }
 }

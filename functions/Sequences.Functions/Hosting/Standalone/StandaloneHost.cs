@@ -18,7 +18,12 @@ namespace Sequences.Functions.Hosting.Standalone;
 /// </summary>
 internal static class StandaloneHost
 {
-    public static async Task<WebApplication> BuildAsync(string[] args, Action<WebApplicationBuilder>? configure = null, CancellationToken cancellationToken = default)
+    /// <param name="args">Command-line arguments.</param>
+    /// <param name="configure">Settings and services added before the app's own (tests, the benchmark).</param>
+    /// <param name="replace">Called after the app's services are registered, to replace some (tests only).</param>
+    /// <param name="cancellationToken">Stops a slow start.</param>
+    public static async Task<WebApplication> BuildAsync(
+        string[] args, Action<WebApplicationBuilder>? configure = null, Action<IServiceCollection>? replace = null, CancellationToken cancellationToken = default)
     {
         var builder = WebApplication.CreateBuilder(args);
         configure?.Invoke(builder);
@@ -40,17 +45,19 @@ internal static class StandaloneHost
 
         builder.Services.AddSequencesApp(builder.Configuration, new HostMode(FunctionsHost: false, builder.Configuration["urls"] ?? HostingOptions.DefaultUrl));
         builder.Services.AddSingleton(hostJson);
-        builder.Services.AddEmbeddedDurableTask(hostJson, functions);
-        foreach (var function in functions.Where(f => f.Kind == TriggerKind.Queue))
+        var triggers = builder.Configuration.GetSection(HostingOptions.Section).Get<HostingOptions>()?.LocalTriggers ?? true;
+        builder.Services.AddEmbeddedDurableTask(hostJson, triggers ? functions : []);
+        foreach (var function in functions.Where(f => triggers && f.Kind == TriggerKind.Queue))
         {
             builder.Services.AddSingleton<IHostedService>(sp => ActivatorUtilities.CreateInstance<QueueFunctionListener>(sp, function));
         }
 
-        foreach (var function in functions.Where(f => f.Kind == TriggerKind.Timer))
+        foreach (var function in functions.Where(f => triggers && f.Kind == TriggerKind.Timer))
         {
             builder.Services.AddSingleton<IHostedService>(sp => ActivatorUtilities.CreateInstance<TimerFunctionLoop>(sp, function));
         }
 
+        replace?.Invoke(builder.Services);
         var app = builder.Build();
         app.Services.GetRequiredService<DurableClientAccessor>().Set(app.Services.GetRequiredService<DurableTaskClient>());
         if (azurite is not null)

@@ -43,9 +43,12 @@ public sealed class EnrollmentWorkflow(EnrollmentRunner runner, AutomationServic
     public const string WakeEvent = "wake";
     public const int CurrentVersion = 1;
 
-    /// <summary>Transient failures (storage, a transport outage) are retried with back-off; each attempt is short.</summary>
+    /// <summary>
+    /// Transient failures (storage, a transport outage) are retried at once with back-off (1, 2, 4
+    /// and 8 seconds); past that the workflow sleeps and looks again later (<see cref="AfterFailedRun"/>).
+    /// </summary>
     private static readonly TaskOptions ActivityRetry = TaskOptions.FromRetryPolicy(new RetryPolicy(
-        maxNumberOfAttempts: 5, firstRetryInterval: TimeSpan.FromSeconds(5), backoffCoefficient: 2, maxRetryInterval: TimeSpan.FromMinutes(1)));
+        maxNumberOfAttempts: 5, firstRetryInterval: TimeSpan.FromSeconds(1), backoffCoefficient: 2, maxRetryInterval: TimeSpan.FromSeconds(30)));
 
     /// <summary>When the retries are used up, the workflow looks again this much later instead of failing.</summary>
     private static readonly TimeSpan AfterFailedRun = TimeSpan.FromMinutes(5);
@@ -90,8 +93,31 @@ public sealed class EnrollmentWorkflow(EnrollmentRunner runner, AutomationServic
             return;
         }
 
-        // Wake-ups that arrived meanwhile are kept for the next generation, which then looks again at once.
+        if (WokenMeanwhile(context))
+        {
+            // The enrollment changed while the activity ran (it may have read it before the change): look again at once.
+            next = NextRun.At(context.CurrentUtcDateTime);
+        }
+
+        // A wake-up still on its way is kept for the next generation too (Durable Functions carries it over).
         context.ContinueAsNew(input with { WakeAt = next.WakeAt, Idle = next.WakeAt is null, PendingContactId = null }, preserveUnprocessedEvents: true);
+    }
+
+    /// <summary>
+    /// Whether a wake-up arrived while the activity ran (it is waiting in the orchestration's event
+    /// buffer); takes it if so. Not relying on the carry-over of buffered events alone: the local
+    /// sidecar drops them on ContinueAsNew (see the README's architecture notes).
+    /// </summary>
+    private static bool WokenMeanwhile(TaskOrchestrationContext context)
+    {
+        using var cancel = new CancellationTokenSource();
+        var buffered = context.WaitForExternalEvent<object?>(WakeEvent, cancel.Token);
+        if (!buffered.IsCompleted)
+        {
+            cancel.Cancel();
+        }
+
+        return buffered.IsCompletedSuccessfully;
     }
 
     /// <summary>Sleeps until <paramref name="wakeAt"/> or a wake-up, whichever comes first; an early timer sleeps again.</summary>

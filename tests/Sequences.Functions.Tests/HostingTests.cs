@@ -38,7 +38,7 @@ public class HostingTests
     {
         // functions.metadata is what the worker SDK wrote at build time from the [Function] attributes:
         // what the Functions host will index. Standalone mode must serve exactly that list.
-        using var metadata = JsonDocument.Parse(await File.ReadAllTextAsync(FunctionsMetadataPath()));
+        using var metadata = JsonDocument.Parse(await File.ReadAllTextAsync(Repository.FunctionsOutput("functions.metadata")));
         var declared = metadata.RootElement.EnumerateArray().ToDictionary(f => f.GetProperty("name").GetString()!, f =>
             f.GetProperty("bindings").EnumerateArray().Single(b => b.GetProperty("type").GetString()!.EndsWith("Trigger", StringComparison.Ordinal)));
         var catalog = FunctionCatalog.All;
@@ -91,20 +91,6 @@ public class HostingTests
         Assert.Equal(HttpStatusCode.MethodNotAllowed, wrong.StatusCode);
         Assert.Equal("application/problem+json", wrong.Content.Headers.ContentType?.MediaType);
         Assert.Equal(["GET"], wrong.Content.Headers.Allow);
-    }
-
-    /// <summary>The Functions project's build output (same configuration as this test's).</summary>
-    private static string FunctionsMetadataPath()
-    {
-        var configuration = typeof(HostingTests).Assembly.GetCustomAttributes(typeof(System.Reflection.AssemblyConfigurationAttribute), false)
-            .Cast<System.Reflection.AssemblyConfigurationAttribute>().Single().Configuration;
-        var dir = new DirectoryInfo(AppContext.BaseDirectory);
-        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Sequences.sln")))
-        {
-            dir = dir.Parent;
-        }
-
-        return Path.Combine(dir!.FullName, "functions", "Sequences.Functions", "bin", configuration, "net10.0", "functions.metadata");
     }
 
     [Fact]

@@ -77,7 +77,7 @@ public class WorkflowReplayTests
             TaskHubName = app.Prefix,
             StorageAccountClientProvider = new StorageAccountClientProvider(await AzuriteServer.ConnectionStringAsync()),
         });
-        var source = Path.Combine(FindRepository(), "tests", "Sequences.Functions.Tests", "Histories");
+        var source = Path.Combine(Repository.Root, "tests", "Sequences.Functions.Tests", "Histories");
         foreach (var (name, id) in new[] { ("sleeping", sleeping), ("idle", idle) })
         {
             var json = await Eventually.ValueAsync(async () =>
@@ -161,17 +161,6 @@ public class WorkflowReplayTests
         }
 
         return events;
-    }
-
-    private static string FindRepository()
-    {
-        var dir = new DirectoryInfo(AppContext.BaseDirectory);
-        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Sequences.sln")))
-        {
-            dir = dir.Parent;
-        }
-
-        return dir!.FullName;
     }
 
     /// <summary>A test that runs only when asked to record (SEQUENCES_RECORD_HISTORIES=1).</summary>

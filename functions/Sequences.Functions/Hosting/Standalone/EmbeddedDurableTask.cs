@@ -77,6 +77,10 @@ internal static class EmbeddedDurableTask
         }
 
         settings.LoggerFactory = services.GetRequiredService<ILoggerFactory>();
+
+        // Partitions are owned per worker id; the default (the machine name) would make two local
+        // processes one owner, both reading every control queue.
+        settings.WorkerId = $"{Environment.MachineName}-{Environment.ProcessId}";
         settings.StorageAccountClientProvider = connection.ConnectionString is { } cs
             ? new StorageAccountClientProvider(
                 StorageServiceClientProvider.ForBlob(cs, Counted(new BlobClientOptions(), "blob")),

@@ -4,7 +4,6 @@ using DurableTask.AzureStorage;
 using DurableTask.Core;
 using DurableTask.Core.Command;
 using DurableTask.Core.History;
-using Microsoft.DurableTask;
 using Microsoft.DurableTask.Worker.Shims;
 using Sequences.Core.Engine;
 using Sequences.Functions.Workflow;
@@ -114,22 +113,9 @@ public class WorkflowReplayTests
             state.AddEvent(e);
         }
 
-        var shim = DurableTaskShimFactory.Default.CreateOrchestration(EnrollmentWorkflow.Name, new Orchestrator());
+        var shim = DurableTaskShimFactory.Default.CreateOrchestration(EnrollmentWorkflow.Name, new WorkflowOrchestrator());
         var result = new TaskOrchestrationExecutor(state, shim, BehaviorOnContinueAsNew.Carryover).Execute();
         return result.Actions.ToList();
-    }
-
-    private sealed class Orchestrator : ITaskOrchestrator
-    {
-        public Type InputType => typeof(EnrollmentWorkflowInput);
-
-        public Type OutputType => typeof(object);
-
-        public async Task<object?> RunAsync(TaskOrchestrationContext context, object? input)
-        {
-            await EnrollmentWorkflow.Run(context, (EnrollmentWorkflowInput)input!);
-            return null;
-        }
     }
 
     /// <summary>The history events of a fixture (as the Azure Storage provider serializes them).</summary>

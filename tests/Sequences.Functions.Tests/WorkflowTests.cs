@@ -151,23 +151,9 @@ public class WorkflowTests
     private static Task<DurableTaskTestHost> StartAsync(Script script) =>
         DurableTaskTestHost.StartAsync(registry =>
         {
-            registry.AddOrchestrator(EnrollmentWorkflow.Name, new Orchestrator());
+            registry.AddOrchestrator(EnrollmentWorkflow.Name, new WorkflowOrchestrator());
             registry.AddActivityFunc<RunStepInput, NextRun>(EnrollmentWorkflow.RunStep, (_, input) => script.Run(input!));
         }, new DurableTaskTestHostOptions { Port = NodeServerProcess.FreePorts(1)[0] });
-
-    /// <summary>The orchestrator function, as the worker runs it.</summary>
-    private sealed class Orchestrator : ITaskOrchestrator
-    {
-        public Type InputType => typeof(EnrollmentWorkflowInput);
-
-        public Type OutputType => typeof(object);
-
-        public async Task<object?> RunAsync(TaskOrchestrationContext context, object? input)
-        {
-            await EnrollmentWorkflow.Run(context, (EnrollmentWorkflowInput)input!);
-            return null;
-        }
-    }
 
     /// <summary>The activity's answers, one per call (the last repeats), and when each call came.</summary>
     private sealed class Script(params Func<RunStepInput, NextRun>[] answers)
@@ -189,5 +175,19 @@ public class WorkflowTests
 
         public Task WaitForCallsAsync(int count, TimeSpan? timeout = null) =>
             Eventually.TrueAsync(() => Task.FromResult(_calls.Count >= count), timeout ?? TimeSpan.FromSeconds(30), $"{count} activity calls");
+    }
+}
+
+/// <summary>The enrollment orchestration function as a Durable Task orchestrator, the way the worker runs it.</summary>
+internal sealed class WorkflowOrchestrator : ITaskOrchestrator
+{
+    public Type InputType => typeof(EnrollmentWorkflowInput);
+
+    public Type OutputType => typeof(object);
+
+    public async Task<object?> RunAsync(TaskOrchestrationContext context, object? input)
+    {
+        await EnrollmentWorkflow.Run(context, (EnrollmentWorkflowInput)input!);
+        return null;
     }
 }

@@ -13,13 +13,14 @@ namespace Sequences.Email.Acs;
 /// <param name="MaxAttempts">Requests per send, the first included.</param>
 /// <param name="FirstDelay">The wait after the first failure; it doubles each time (±20% jitter) unless the server names one.</param>
 /// <param name="MaxTotalWait">
-/// The most one send waits between attempts. A claimed step has a lease (two minutes by default),
-/// and a server that wants longer than this gets its wish through the engine's reschedule instead.
+/// The most one send waits between attempts. The send runs in an activity that should finish well
+/// under a minute; a server that wants longer than this gets its wish through the engine's
+/// reschedule (a durable timer) instead.
 /// </param>
 /// <param name="NetworkTimeout">Bounds each attempt: the engine sends without a deadline of its own.</param>
 internal sealed record AcsRetrySettings(int MaxAttempts, TimeSpan FirstDelay, TimeSpan MaxTotalWait, TimeSpan NetworkTimeout)
 {
-    public static readonly AcsRetrySettings Default = new(4, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(30), TimeSpan.FromSeconds(30));
+    public static readonly AcsRetrySettings Default = new(3, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(10));
 }
 
 /// <summary>

@@ -10,10 +10,10 @@ namespace Sequences.Email.Acs;
 /// exactly what earns 429s.
 /// <para>
 /// A send that must wait for a slot waits, up to <see cref="MaxWait"/>; one that would wait longer
-/// (the hourly quota is spent) is refused as not sent with the time it would have waited as its
-/// retry-after, so the engine reschedules the step instead of a worker holding a claimed step, and
-/// its queue message, for the better part of an hour. The default bound is a minute: enough for
-/// the per-minute window to roll over, and inside the engine's two-minute step lease.
+/// (the minute's or the hour's quota is spent) is refused as not sent with the time it would have
+/// waited as its retry-after, so the engine puts the step off and its workflow sleeps on a durable
+/// timer until then, instead of an activity holding a claimed step. The default bound is a few
+/// seconds: an activity finishes well under a minute.
 /// </para>
 /// <para>
 /// The count is per process. Scaled out to several instances the resource sees their sum; the
@@ -30,7 +30,7 @@ internal sealed class AcsSendQuota(int perMinute, int perHour, TimeProvider time
     /// <summary>Send times taken within the last hour, some possibly still ahead (waiting sends), ascending.</summary>
     private readonly List<DateTimeOffset> _slots = [];
 
-    public TimeSpan MaxWait { get; } = maxWait ?? Minute;
+    public TimeSpan MaxWait { get; } = maxWait ?? TimeSpan.FromSeconds(5);
 
     /// <summary>Takes the next slot and waits for it; returns how long it waited.</summary>
     /// <exception cref="EmailSendException">NotSent, with RetryAfter, when the slot is further away than <see cref="MaxWait"/>.</exception>

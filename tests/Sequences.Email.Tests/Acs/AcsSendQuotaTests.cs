@@ -8,7 +8,7 @@ namespace Sequences.Email.Tests.Acs;
 public class AcsSendQuotaTests
 {
     [Fact]
-    public async Task The_thirty_first_send_in_a_minute_waits_for_the_minute_to_roll_over()
+    public async Task The_thirty_first_send_in_a_minute_waits_the_last_seconds_for_the_minute_to_roll_over()
     {
         await using var stub = new AcsStub();
         var time = new FakeTimeProvider(new DateTimeOffset(2026, 3, 2, 9, 0, 0, TimeSpan.Zero));
@@ -19,8 +19,10 @@ public class AcsSendQuotaTests
             await transport.SendAsync(TestEmails.Create(), CancellationToken.None);
         }
 
+        // Three seconds before the minute rolls over: within the few seconds a send may wait.
+        time.Advance(TimeSpan.FromSeconds(57));
         var thirtyFirst = transport.SendAsync(TestEmails.Create(), CancellationToken.None);
-        time.Advance(TimeSpan.FromSeconds(59));
+        time.Advance(TimeSpan.FromSeconds(2));
         Assert.False(thirtyFirst.IsCompleted);
         Assert.Equal(30, stub.Requests.Count);
 
@@ -89,7 +91,7 @@ public class AcsSendQuotaTests
     public async Task A_cancelled_wait_gives_its_slot_back()
     {
         var time = new FakeTimeProvider();
-        var quota = new AcsSendQuota(perMinute: 1, perHour: 100, time);
+        var quota = new AcsSendQuota(perMinute: 1, perHour: 100, time, maxWait: TimeSpan.FromMinutes(2));
         await quota.WaitAsync(CancellationToken.None);
         using var cancel = new CancellationTokenSource();
         var cancelled = quota.WaitAsync(cancel.Token);
@@ -103,18 +105,16 @@ public class AcsSendQuotaTests
     }
 
     [Fact]
-    public async Task Cancelling_a_send_that_waits_for_the_quota_cancels_it()
+    public async Task A_slot_more_than_a_few_seconds_away_is_refused_so_the_step_is_put_off_not_held()
     {
-        await using var stub = new AcsStub();
+        // The step's activity must finish well under a minute: the engine sleeps on a durable timer instead.
         var time = new FakeTimeProvider();
-        var transport = AcsTestTransports.WithKey(stub, time, options: new AcsOptions { PerMinute = 1 });
-        await transport.SendAsync(TestEmails.Create(), CancellationToken.None);
+        var quota = new AcsSendQuota(perMinute: 1, perHour: 100, time);
+        await quota.WaitAsync(CancellationToken.None);
 
-        using var cancel = new CancellationTokenSource();
-        var waiting = transport.SendAsync(TestEmails.Create(), cancel.Token);
-        await cancel.CancelAsync();
-
-        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => waiting);
-        Assert.Single(stub.Requests);
+        var refused = await Assert.ThrowsAsync<EmailSendException>(() => quota.WaitAsync(CancellationToken.None));
+        Assert.Equal(SendFailureKind.NotSent, refused.Kind);
+        Assert.Equal(TimeSpan.FromMinutes(1), refused.RetryAfter);
+        Assert.Equal(TimeSpan.FromSeconds(5), quota.MaxWait);
     }
 }

@@ -11,7 +11,7 @@ internal static class AcsTestTransports
     public static readonly byte[] Key = [.. Enumerable.Range(1, 32).Select(i => (byte)(i * 7))];
 
     /// <summary>Production's attempts, budget and timeout with millisecond back-off, so failure tests take no time.</summary>
-    public static readonly AcsRetrySettings Fast = new(4, TimeSpan.FromMilliseconds(5), TimeSpan.FromSeconds(30), TimeSpan.FromSeconds(30));
+    public static readonly AcsRetrySettings Fast = AcsRetrySettings.Default with { FirstDelay = TimeSpan.FromMilliseconds(5) };
 
     public static string ConnectionString(AcsStub stub) => $"endpoint={stub.Endpoint};accesskey={Convert.ToBase64String(Key)}";
 

@@ -17,7 +17,7 @@ public sealed class StorageMetrics
 
     /// <summary>
     /// Attributes the storage requests made by the calling flow (and what it awaits) to
-    /// <paramref name="activity"/> — "api", "step", "dispatcher" — until the scope is disposed.
+    /// <paramref name="activity"/> — "api", "step", "inbound", "operations" — until the scope is disposed.
     /// </summary>
     public static IDisposable Activity(string activity)
     {

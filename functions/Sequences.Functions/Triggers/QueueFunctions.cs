@@ -36,6 +36,7 @@ internal sealed class QueueFunctions(InboundService inbound, BulkOperations oper
     public async Task BulkOperationPage(
         [QueueTrigger(OperationsQueueName, Connection = "AzureWebJobsStorage")] string message, [DurableClient] DurableTaskClient durableClient, CancellationToken ct)
     {
+        using var storage = StorageMetrics.Activity("operations");
         using var span = TelemetrySetup.StartQueueMessage("operations");
         BulkOperation operation;
         try
@@ -53,6 +54,7 @@ internal sealed class QueueFunctions(InboundService inbound, BulkOperations oper
 
     private async Task HandleInboundAsync(string queue, string message, CancellationToken ct)
     {
+        using var storage = StorageMetrics.Activity("inbound");
         using var span = TelemetrySetup.StartQueueMessage(queue);
         InboundItem item;
         try

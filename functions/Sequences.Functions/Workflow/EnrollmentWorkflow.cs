@@ -3,6 +3,7 @@ using Microsoft.DurableTask;
 using Microsoft.DurableTask.Client;
 using Sequences.Core.Automation;
 using Sequences.Core.Engine;
+using Sequences.Storage;
 
 namespace Sequences.Functions.Workflow;
 
@@ -145,6 +146,7 @@ public sealed class EnrollmentWorkflow(EnrollmentRunner runner, AutomationServic
     [Function(RunStep)]
     public async Task<NextRun> RunEnrollmentStep([ActivityTrigger] RunStepInput input, [DurableClient] DurableTaskClient durableClient, CancellationToken cancellationToken)
     {
+        using var storage = StorageMetrics.Activity("step");
         if (input.PendingContactId is { } contactId)
         {
             await automation.RunPendingAsync(contactId, input.EnrollmentId, cancellationToken);

@@ -12,6 +12,7 @@ using Microsoft.DurableTask;
 using Microsoft.DurableTask.Client;
 using Microsoft.DurableTask.Testing.Sidecar.Grpc;
 using Microsoft.DurableTask.Worker;
+using Microsoft.DurableTask.Worker.Grpc.Internal;
 using Sequences.Storage;
 using Sequences.Storage.Local;
 
@@ -52,7 +53,13 @@ internal static class EmbeddedDurableTask
 
         services.AddDurableTaskWorker(builder =>
         {
-            builder.UseGrpc(channel);
+            builder.UseGrpc(o =>
+            {
+                o.Channel = channel;
+
+                // The sidecar sends no health pings: on this in-process loopback channel silence only means idle.
+                o.SetSilentDisconnectTimeout(TimeSpan.Zero);
+            });
             builder.AddTasks(registry => Register(registry, functions));
             builder.Configure(o =>
             {
@@ -166,7 +173,7 @@ internal sealed class EmbeddedSidecar(AzureStorageOrchestrationServiceSettings s
         _service = new ObservedService(service);
 
         var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions());
-        builder.Services.AddSingleton(loggerFactory);
+        builder.Services.AddSingleton<ILoggerFactory>(new QuietLifetime(loggerFactory));
         builder.Services.AddSingleton(typeof(ILogger<>), typeof(Logger<>));
         builder.WebHost.UseKestrelCore().ConfigureKestrel(k => k.Listen(IPAddress.Loopback, port, l => l.Protocols = HttpProtocols.Http2));
         builder.Services.AddRouting();
@@ -196,6 +203,20 @@ internal sealed class EmbeddedSidecar(AzureStorageOrchestrationServiceSettings s
         if (_server is not null)
         {
             await _server.DisposeAsync();
+        }
+    }
+
+    /// <summary>The app's own host says where it listens and that it started; this inner one stays quiet about it.</summary>
+    private sealed class QuietLifetime(ILoggerFactory inner) : ILoggerFactory
+    {
+        public ILogger CreateLogger(string categoryName) =>
+            categoryName.StartsWith("Microsoft.Hosting.Lifetime", StringComparison.Ordinal) ? Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance : inner.CreateLogger(categoryName);
+
+        public void AddProvider(ILoggerProvider provider) => inner.AddProvider(provider);
+
+        public void Dispose()
+        {
+            // The app owns the inner factory.
         }
     }
 

@@ -38,7 +38,10 @@ public class AutomationTests
     [InlineData("HTTPS://Acme.Test/docs/", "https://acme.test/docs/setup", true)]
     [InlineData("/pricing", "https://acme.test/blog", false)]
     [InlineData("plan=pro", "https://acme.test/pricing?plan=pro", true)]
-    public void Contains_rules_look_for_their_text_in_the_normalised_url(string rule, string viewed, bool matches) =>
+    [InlineData("https://shop.example/Pricing", "https://shop.example/pricing/", true)]
+    [InlineData("/PRICING", "https://acme.test/en/Pricing?Plan=Pro", true)]
+    [InlineData("plan=PRO", "https://acme.test/pricing?plan=pro", true)]
+    public void Contains_rules_look_for_their_text_in_the_normalised_url_ignoring_case(string rule, string viewed, bool matches) =>
         Assert.Equal(matches, RuleMatching.Matches(new RuleTrigger(RuleTrigger.PageView, null, rule, RuleTrigger.MatchContains), View(viewed)));
 
     [Fact]

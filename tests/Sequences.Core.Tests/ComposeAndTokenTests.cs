@@ -1,3 +1,4 @@
+using System.Net;
 using Sequences.Core.Email;
 using Sequences.Core.Engine;
 using Sequences.Core.Model;
@@ -83,19 +84,28 @@ public class ComposeAndTokenTests
         Assert.Contains(email.UnsubscribeUrl, email.TextBody, StringComparison.Ordinal);
         Assert.Contains("unsubscribe", email.HtmlBody, StringComparison.Ordinal);
         var token = email.UnsubscribeUrl[(email.UnsubscribeUrl.LastIndexOf('/') + 1)..];
-        Assert.True(UnsubscribeToken.TryRead(Key, token, out var contactId, out var enrollmentId));
-        Assert.Equal(("c1", "e1"), (contactId, enrollmentId));
+        Assert.Equal(new UnsubscribeLink("c1", "e1", "ann@buyer.test"), UnsubscribeToken.Read([Key], token));
     }
 
     [Fact]
     public void A_tampered_or_foreign_unsubscribe_token_is_refused()
     {
-        var token = UnsubscribeToken.Create(Key, "c1", "e1");
-        Assert.False(UnsubscribeToken.TryRead(new byte[32] { 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0 }, token, out _, out _));
-        var forged = UnsubscribeToken.Create(Key, "c2", "e1");
+        var token = UnsubscribeToken.Create(Key, "c1", "e1", "ann@buyer.test");
+        byte[] other = [1, .. new byte[31]];
+        Assert.Null(UnsubscribeToken.Read([other], token));
+        var forged = UnsubscribeToken.Create(Key, "c2", "e1", "ann@buyer.test");
         var mixed = forged[..forged.IndexOf('.', StringComparison.Ordinal)] + token[token.IndexOf('.', StringComparison.Ordinal)..];
-        Assert.False(UnsubscribeToken.TryRead(Key, mixed, out _, out _));
-        Assert.False(UnsubscribeToken.TryRead(Key, "garbage", out _, out _));
+        Assert.Null(UnsubscribeToken.Read([Key], mixed));
+        Assert.Null(UnsubscribeToken.Read([Key], "garbage"));
+    }
+
+    [Fact]
+    public void A_link_signed_by_a_previous_key_is_still_accepted_after_rotation()
+    {
+        byte[] next = [7, .. new byte[31]];
+        var token = UnsubscribeToken.Create(Key, "c1", "e1", "ann@buyer.test");
+        Assert.NotNull(UnsubscribeToken.Read([next, Key], token));
+        Assert.Null(UnsubscribeToken.Read([next], token));
     }
 
     [Fact]
@@ -156,4 +166,45 @@ public class IdTests
         Assert.False(Engine.Ids.TrySequenceOf("trailing-", out _));
         Assert.False(Engine.Ids.TrySequenceOf(null, out _));
     }
+
+    [Theory]
+    [InlineData("Hi\r\nBcc: all@victim.test", "Hi Bcc: all@victim.test")]
+    [InlineData("Hi\0there", "Hi there")]
+    [InlineData("Ann\u202Egnp.exe", "Anngnp.exe")]
+    [InlineData("Z\u200Be\u200Dro\uFEFF", "Zero")]
+    [InlineData("  🎉 Launch\t day  ", "🎉 Launch day")]
+    public void Header_text_cannot_carry_line_breaks_controls_or_invisible_characters(string raw, string clean) =>
+        Assert.Equal(clean, HeaderText.Clean(raw));
+
+    [Theory]
+    [InlineData("ann@buyer.test", true)]
+    [InlineData("a@[127.0.0.1]", false)]
+    [InlineData("ann@buyer.test, bob@buyer.test", false)]
+    [InlineData("Ann <ann@buyer.test>", false)]
+    [InlineData("group: ann@buyer.test;", false)]
+    [InlineData("ann(comment)@buyer.test", false)]
+    public void An_address_field_holds_exactly_one_plain_address(string address, bool ok) =>
+        Assert.Equal(ok, Validation.FieldErrors.IsEmail(address));
+
+    [Theory]
+    [InlineData("javascript:alert(1)")]
+    [InlineData("JaVa&#x09;Script:alert(1)")]
+    [InlineData("data:text/html;base64,PHNjcmlwdD4=")]
+    [InlineData(" vbscript:x")]
+    public void A_token_that_puts_a_script_link_in_an_href_fails_the_step(string link)
+    {
+        var body = "<p><a href=\"{{ meetingLink }}\">Book</a></p>";
+        var e = Waiting() with { Tokens = new Dictionary<string, string> { ["meetingLink"] = WebUtility.HtmlDecode(link) } };
+        var failure = Assert.Throws<TemplateException>(() => EmailComposer.Compose(e, Sequence(Mail(body: body)), 1, Contact(), Sender(), new Uri("https://seq.example.test/"), new byte[32], Monday9));
+        Assert.Equal(Errors.ErrorCodes.TemplateRenderFailed, failure.Code);
+    }
+
+    [Theory]
+    [InlineData("https://cal.example/ann")]
+    [InlineData("mailto:rita@acme.test")]
+    [InlineData("tel:+1555")]
+    [InlineData("/relative/path:with-colon")]
+    [InlineData("#top")]
+    public void Ordinary_links_pass(string link) =>
+        Assert.Null(Links.FirstUnsafe($"<a href=\"{link}\">x</a>"));
 }

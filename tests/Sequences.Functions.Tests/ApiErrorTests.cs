@@ -1,5 +1,4 @@
 using System.Net;
-using System.Text;
 using System.Text.Json;
 using static Sequences.Functions.Tests.TestApp;
 
@@ -18,30 +17,6 @@ public class ApiErrorTests : IAsyncLifetime
 
     public async Task DisposeAsync() => await _app.DisposeAsync();
 
-    private async Task<(HttpStatusCode Status, JsonElement Body, string? ContentType)> RawAsync(HttpMethod method, string path, string? body, string contentType = "application/json")
-    {
-        using var request = new HttpRequestMessage(method, path.TrimStart('/'));
-        if (body is not null)
-        {
-            request.Content = new StringContent(body, Encoding.UTF8, contentType);
-        }
-
-        using var response = await _app.Client.SendAsync(request);
-        var text = await response.Content.ReadAsStringAsync();
-        return (response.StatusCode, text.Length == 0 ? default : JsonDocument.Parse(text).RootElement.Clone(), response.Content.Headers.ContentType?.MediaType);
-    }
-
-    private async Task<JsonElement> ExpectProblemAsync(HttpMethod method, string path, string? body, HttpStatusCode status, string code)
-    {
-        var (actual, json, type) = await RawAsync(method, path, body);
-        Assert.Equal(status, actual);
-        Assert.Equal("application/problem+json", type);
-        Assert.Equal(code, json.GetProperty("code").GetString());
-        Assert.Equal((int)status, json.GetProperty("status").GetInt32());
-        Assert.False(string.IsNullOrEmpty(json.GetProperty("title").GetString()));
-        return json;
-    }
-
     [Theory]
     [InlineData("{\"name\": ")]
     [InlineData("{name: 'x'}")]
@@ -49,17 +24,17 @@ public class ApiErrorTests : IAsyncLifetime
     [InlineData("{\"name\":\"x\",}")]
     public async Task Malformed_json_is_a_400_with_line_and_position(string body)
     {
-        var problem = await ExpectProblemAsync(HttpMethod.Post, "/api/sequences", body, HttpStatusCode.BadRequest, "MALFORMED_JSON");
+        var problem = await _app.ExpectProblemAsync(HttpMethod.Post, "/api/sequences", body, HttpStatusCode.BadRequest, "MALFORMED_JSON");
         Assert.Contains("line 1", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
     }
 
     [Fact]
     public async Task A_missing_body_and_a_wrong_content_type_are_refused_clearly()
     {
-        var (status, json, _) = await RawAsync(HttpMethod.Put, "/api/users/u9", null);
+        var (status, json, _) = await _app.RawAsync(HttpMethod.Put, "/api/users/u9", null);
         Assert.Equal(HttpStatusCode.BadRequest, status);
         Assert.Equal("VALIDATION_FAILED", json.GetProperty("code").GetString());
-        var (status2, json2, _) = await RawAsync(HttpMethod.Put, "/api/users/u9", "email=a", "application/x-www-form-urlencoded");
+        var (status2, json2, _) = await _app.RawAsync(HttpMethod.Put, "/api/users/u9", "email=a", "application/x-www-form-urlencoded");
         Assert.Equal(HttpStatusCode.UnsupportedMediaType, status2);
         Assert.Equal("UNSUPPORTED_MEDIA_TYPE", json2.GetProperty("code").GetString());
     }
@@ -67,18 +42,18 @@ public class ApiErrorTests : IAsyncLifetime
     [Fact]
     public async Task Unknown_fields_and_wrong_types_name_the_field()
     {
-        var unknown = await ExpectProblemAsync(HttpMethod.Put, "/api/users/u9", "{\"email\":\"a@b.test\",\"name\":\"A\",\"dailyLimit\":5}", HttpStatusCode.BadRequest, "VALIDATION_FAILED");
+        var unknown = await _app.ExpectProblemAsync(HttpMethod.Put, "/api/users/u9", "{\"email\":\"a@b.test\",\"name\":\"A\",\"dailyLimit\":5}", HttpStatusCode.BadRequest, "VALIDATION_FAILED");
         Assert.True(unknown.GetProperty("errors").TryGetProperty("dailyLimit", out _), unknown.ToString());
-        var wrongType = await ExpectProblemAsync(HttpMethod.Put, "/api/users/u9", "{\"email\":\"a@b.test\",\"name\":\"A\",\"dailySendLimit\":\"lots\"}", HttpStatusCode.BadRequest, "VALIDATION_FAILED");
+        var wrongType = await _app.ExpectProblemAsync(HttpMethod.Put, "/api/users/u9", "{\"email\":\"a@b.test\",\"name\":\"A\",\"dailySendLimit\":\"lots\"}", HttpStatusCode.BadRequest, "VALIDATION_FAILED");
         Assert.Contains("integer", wrongType.GetProperty("errors").GetProperty("dailySendLimit")[0].GetString(), StringComparison.Ordinal);
-        await ExpectProblemAsync(HttpMethod.Get, "/api/users/u9", null, HttpStatusCode.NotFound, "USER_NOT_FOUND");
+        await _app.ExpectProblemAsync(HttpMethod.Get, "/api/users/u9", null, HttpStatusCode.NotFound, "USER_NOT_FOUND");
     }
 
     [Fact]
     public async Task An_invalid_duration_is_a_field_error_and_creates_no_sequence()
     {
         var body = JsonSerializer.Serialize(new { name = "S", ownerUserId = "u1", steps = new[] { new { type = "automatedEmail", delay = "3 days", subject = "s", body = "b" } } });
-        var problem = await ExpectProblemAsync(HttpMethod.Post, "/api/sequences", body, HttpStatusCode.BadRequest, "VALIDATION_FAILED");
+        var problem = await _app.ExpectProblemAsync(HttpMethod.Post, "/api/sequences", body, HttpStatusCode.BadRequest, "VALIDATION_FAILED");
         Assert.Contains("ISO-8601", problem.GetProperty("errors").GetProperty("steps[0].delay")[0].GetString(), StringComparison.Ordinal);
         var tables = _app.Storage.Tables.GetTableClient($"{_app.Prefix}Sequences");
         Assert.Empty(await tables.QueryAsync<Azure.Data.Tables.TableEntity>().ToListAsync());
@@ -89,7 +64,7 @@ public class ApiErrorTests : IAsyncLifetime
     {
         var seq = await _app.CreateSequenceAsync([MailStep("PT0S", "Original", "b")]);
         var bad = JsonSerializer.Serialize(new { name = "Changed", ownerUserId = "u1", steps = new[] { new { type = "fax", delay = "P1D" } } });
-        await ExpectProblemAsync(HttpMethod.Put, $"/api/sequences/{seq}", bad, HttpStatusCode.BadRequest, "VALIDATION_FAILED");
+        await _app.ExpectProblemAsync(HttpMethod.Put, $"/api/sequences/{seq}", bad, HttpStatusCode.BadRequest, "VALIDATION_FAILED");
         var read = await _app.GetAsync($"/api/sequences/{seq}");
         Assert.Equal("Outreach", read.GetProperty("name").GetString());
         Assert.Equal(1, read.GetProperty("version").GetInt32());
@@ -110,15 +85,15 @@ public class ApiErrorTests : IAsyncLifetime
         var body = method == "GET" ? null : method == "PUT"
             ? JsonSerializer.Serialize(new { name = "S", ownerUserId = "u1", steps = new[] { new { type = "call", delay = "P1D" } } })
             : JsonSerializer.Serialize(new { contactId = "c1", senderUserId = "u1" });
-        await ExpectProblemAsync(new HttpMethod(method), path, body, HttpStatusCode.NotFound, code);
+        await _app.ExpectProblemAsync(new HttpMethod(method), path, body, HttpStatusCode.NotFound, code);
     }
 
     [Fact]
     public async Task Enrolling_an_unknown_contact_or_sender_changes_nothing()
     {
         var seq = await _app.CreateSequenceAsync([MailStep("PT0S", "S", "b")]);
-        await ExpectProblemAsync(HttpMethod.Post, $"/api/sequences/{seq}/enrollments", "{\"contactId\":\"ghost\",\"senderUserId\":\"u1\"}", HttpStatusCode.NotFound, "CONTACT_NOT_FOUND");
-        await ExpectProblemAsync(HttpMethod.Post, $"/api/sequences/{seq}/enrollments", "{\"contactId\":\"c1\",\"senderUserId\":\"ghost\"}", HttpStatusCode.NotFound, "SENDER_NOT_FOUND");
+        await _app.ExpectProblemAsync(HttpMethod.Post, $"/api/sequences/{seq}/enrollments", "{\"contactId\":\"ghost\",\"senderUserId\":\"u1\"}", HttpStatusCode.NotFound, "CONTACT_NOT_FOUND");
+        await _app.ExpectProblemAsync(HttpMethod.Post, $"/api/sequences/{seq}/enrollments", "{\"contactId\":\"c1\",\"senderUserId\":\"ghost\"}", HttpStatusCode.NotFound, "SENDER_NOT_FOUND");
         Assert.Equal(0, (await _app.GetAsync($"/api/sequences/{seq}/enrollments")).GetProperty("count").GetInt32());
         Assert.Equal(0, (await _app.GetAsync("/api/contacts/c1/enrollments")).GetProperty("count").GetInt32());
         Assert.Equal(0, await _app.WorkflowCountAsync());
@@ -127,11 +102,11 @@ public class ApiErrorTests : IAsyncLifetime
     [Fact]
     public async Task A_wrong_method_and_a_bad_query_value_are_problems_too()
     {
-        var (status, json, type) = await RawAsync(HttpMethod.Delete, "/api/users/u1", null);
+        var (status, json, type) = await _app.RawAsync(HttpMethod.Delete, "/api/users/u1", null);
         Assert.Equal(HttpStatusCode.MethodNotAllowed, status);
         Assert.Equal("application/problem+json", type);
         Assert.Equal("METHOD_NOT_ALLOWED", json.GetProperty("code").GetString());
-        await ExpectProblemAsync(HttpMethod.Get, "/api/tasks?userId=u1&status=done", null, HttpStatusCode.BadRequest, "VALIDATION_FAILED");
-        await ExpectProblemAsync(HttpMethod.Get, "/api/tasks", null, HttpStatusCode.BadRequest, "VALIDATION_FAILED");
+        await _app.ExpectProblemAsync(HttpMethod.Get, "/api/tasks?userId=u1&status=done", null, HttpStatusCode.BadRequest, "VALIDATION_FAILED");
+        await _app.ExpectProblemAsync(HttpMethod.Get, "/api/tasks", null, HttpStatusCode.BadRequest, "VALIDATION_FAILED");
     }
 }

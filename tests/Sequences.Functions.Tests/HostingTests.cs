@@ -104,14 +104,28 @@ public class HostingTests
         var mail = (await maildev.WaitForMessagesToAsync(to, 1, TimeSpan.FromSeconds(20), default))[0];
         var link = mail.Headers["List-Unsubscribe"]!.Trim('<', '>');
 
-        using var page = await app.Client.GetAsync(link);
-        Assert.Equal(HttpStatusCode.OK, page.StatusCode);
-        Assert.Contains("<form method=\"post\"", await page.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        // A link scanner's GET changes nothing; the page names the address the email went to and leaks no referrer.
+        for (var i = 0; i < 2; i++)
+        {
+            using var page = await app.Client.GetAsync(link);
+            Assert.Equal(HttpStatusCode.OK, page.StatusCode);
+            Assert.Equal("no-referrer", page.Headers.GetValues("Referrer-Policy").Single());
+            var html = await page.Content.ReadAsStringAsync();
+            Assert.Contains("<form method=\"post\"", html, StringComparison.Ordinal);
+            Assert.Contains(to, html, StringComparison.Ordinal);
+        }
+
         Assert.False((await app.GetAsync("/api/contacts/c1")).GetProperty("unsubscribed").GetBoolean());
+        Assert.Equal("active", (await app.EnrollmentAsync(enrollment)).GetProperty("status").GetString());
 
         // RFC 8058: the mail client posts List-Unsubscribe=One-Click to the link.
-        using var post = await app.Client.PostAsync(link, new FormUrlEncodedContent([new("List-Unsubscribe", "One-Click")]));
-        Assert.Equal(HttpStatusCode.OK, post.StatusCode);
+        // RFC 8058: a repeated one-click is fine.
+        for (var i = 0; i < 2; i++)
+        {
+            using var post = await app.Client.PostAsync(link, new FormUrlEncodedContent([new("List-Unsubscribe", "One-Click")]));
+            Assert.Equal(HttpStatusCode.OK, post.StatusCode);
+        }
+
         Assert.True((await app.GetAsync("/api/contacts/c1")).GetProperty("unsubscribed").GetBoolean());
         var state = await app.EnrollmentAsync(enrollment);
         Assert.Equal("UNSUBSCRIBED", state.GetProperty("endReason").GetString());
@@ -123,6 +137,27 @@ public class HostingTests
 
         using var forged = await app.Client.PostAsync(link[..^3] + "abc", new StringContent(""));
         Assert.Equal(HttpStatusCode.NotFound, forged.StatusCode);
+    }
+
+    [Fact]
+    public async Task An_unsubscribe_link_speaks_only_for_the_address_it_was_sent_to()
+    {
+        await using var app = await StartAsync();
+        var to = await app.SeedPeopleAsync();
+        var seq = await app.CreateSequenceAsync([MailStep("PT0S", "One", "1"), MailStep("P1D", null, "2")]);
+        var enrollment = await app.EnrollAsync(seq);
+        var maildev = await MailDevServer.SharedAsync();
+        var link = (await maildev.WaitForMessagesToAsync(to, 1, TimeSpan.FromSeconds(20), default))[0].Headers["List-Unsubscribe"]!.Trim('<', '>');
+
+        // The contact's address changes; the old address's owner then clicks the old link.
+        await app.PutAsync("/api/contacts/c1", new { email = $"new.{app.Prefix}@buyer.test", firstName = "Ann" });
+        using var post = await app.Client.PostAsync(link, new FormUrlEncodedContent([new("List-Unsubscribe", "One-Click")]));
+        Assert.Equal(HttpStatusCode.OK, post.StatusCode);
+        Assert.Contains(to, await post.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+
+        // That enrollment (which mailed the old address) ends; the contact, now someone else's address, is not suppressed.
+        Assert.Equal("UNSUBSCRIBED", (await app.EnrollmentAsync(enrollment)).GetProperty("endReason").GetString());
+        Assert.False((await app.GetAsync("/api/contacts/c1")).GetProperty("unsubscribed").GetBoolean());
     }
 
     [Fact]

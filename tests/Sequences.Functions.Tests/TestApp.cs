@@ -1,4 +1,6 @@
+using System.Net;
 using System.Net.Http.Json;
+using System.Text;
 using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Configuration;
@@ -104,6 +106,32 @@ public sealed class TestApp : IAsyncDisposable
         }
 
         return text.Length == 0 ? default : JsonDocument.Parse(text).RootElement.Clone();
+    }
+
+    /// <summary>A raw request: status, body (default when empty) and content type.</summary>
+    public async Task<(HttpStatusCode Status, JsonElement Body, string? ContentType)> RawAsync(HttpMethod method, string path, string? body, string contentType = "application/json")
+    {
+        using var request = new HttpRequestMessage(method, path.TrimStart('/'));
+        if (body is not null)
+        {
+            request.Content = new StringContent(body, Encoding.UTF8, contentType);
+        }
+
+        using var response = await Client.SendAsync(request);
+        var text = await response.Content.ReadAsStringAsync();
+        return (response.StatusCode, text.Length == 0 ? default : JsonDocument.Parse(text).RootElement.Clone(), response.Content.Headers.ContentType?.MediaType);
+    }
+
+    /// <summary>Asserts a problem+json with this status and code, and returns it.</summary>
+    public async Task<JsonElement> ExpectProblemAsync(HttpMethod method, string path, string? body, HttpStatusCode status, string code)
+    {
+        var (actual, json, type) = await RawAsync(method, path, body);
+        Assert.Equal(status, actual);
+        Assert.Equal("application/problem+json", type);
+        Assert.Equal(code, json.GetProperty("code").GetString());
+        Assert.Equal((int)status, json.GetProperty("status").GetInt32());
+        Assert.False(string.IsNullOrEmpty(json.GetProperty("title").GetString()));
+        return json;
     }
 
     public Task<JsonElement> GetAsync(string path, int expect = 200) => SendAsync(HttpMethod.Get, path, null, expect);

@@ -91,9 +91,10 @@ public class WorkflowTests
 
         // The pending contact is enrolled by the first run only; later generations carry the next wake-up alone.
         Assert.Equal(["c1", null, null], script.Calls.Select(c => c.Input.PendingContactId));
-        var instance = await host.Client.GetInstanceAsync(Id, getInputsAndOutputs: true);
-        var input = instance!.ReadInputAs<EnrollmentWorkflowInput>()!;
-        Assert.Equal(script.Results[2].WakeAt, input.WakeAt);
+        // The third run has returned to the workflow, which then continues as new with its result (not at once under load).
+        var input = await Eventually.ValueAsync(
+            async () => (await host.Client.GetInstanceAsync(Id, getInputsAndOutputs: true))!.ReadInputAs<EnrollmentWorkflowInput>()!,
+            i => i.WakeAt == script.Results[2].WakeAt, TimeSpan.FromSeconds(30), "the fourth generation, carrying the third run's wake-up");
         Assert.Null(input.PendingContactId);
         Assert.False(input.Idle);
     }

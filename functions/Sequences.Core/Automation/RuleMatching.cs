@@ -13,8 +13,9 @@ public static class RuleMatching
 
     /// <summary>
     /// Page URLs compared with scheme and host case-insensitive, the default port, a trailing slash
-    /// and the fragment ignored. <c>equals</c> keeps the query; <c>contains</c> looks for the rule's
-    /// text (normalised the same way when it is a full URL) anywhere in the page's URL.
+    /// and the fragment ignored. <c>equals</c> keeps the query and compares the path exactly;
+    /// <c>contains</c> looks for the rule's text (normalised the same way when it is a full URL)
+    /// anywhere in the page's URL, ignoring case (as marketers and analytics tools expect).
     /// </summary>
     public static bool UrlMatches(string pattern, string? match, string viewedUrl)
     {
@@ -22,7 +23,7 @@ public static class RuleMatching
         if (match == RuleTrigger.MatchContains)
         {
             var needle = Uri.TryCreate(pattern, UriKind.Absolute, out _) ? Normalize(pattern) : pattern.Trim().TrimEnd('/');
-            return needle.Length > 0 && viewed.Contains(needle, StringComparison.Ordinal);
+            return needle.Length > 0 && viewed.Contains(needle, StringComparison.OrdinalIgnoreCase);
         }
 
         return string.Equals(viewed, Normalize(pattern), StringComparison.Ordinal);

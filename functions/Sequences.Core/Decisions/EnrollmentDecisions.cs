@@ -234,6 +234,23 @@ public static class EnrollmentDecisions
         return new EndDecision.Apply(End(e, reason, now, detail));
     }
 
+    /// <summary>
+    /// A step that can never succeed as it stands (a template that fails or hits a bound): no
+    /// retry; the enrollment is paused with the code on its timeline, and resuming (after the rep
+    /// fixes the sequence) runs the step again.
+    /// </summary>
+    public static Transition OnStepFailed(Enrollment e, string code, string detail, DateTimeOffset now) =>
+        new(e.WithEvent(new TimelineEvent(EventTypes.StepFailed, now, e.CurrentStep, Reason: code, Detail: detail)) with
+        {
+            Status = EnrollmentStatus.Paused,
+            PausedAt = now,
+            Phase = StepPhase.Waiting,
+            DueAt = e.DueAt is { } due && due < now ? due : now,
+            ClaimRevision = null,
+            LeaseUntil = null,
+            Revision = e.Revision + 1,
+        });
+
     /// <summary>Pauses an active enrollment; the rest of the current delay applies on resume.</summary>
     public static EndDecision OnPause(Enrollment e, DateTimeOffset now)
     {

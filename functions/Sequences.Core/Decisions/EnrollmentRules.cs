@@ -61,15 +61,25 @@ public static class EnrollmentRules
             }
         }
 
-        foreach (var key in (c.TaskOverrides ?? new Dictionary<string, TaskOverrideCommand>()).Keys)
+        foreach (var (key, value) in c.TaskOverrides ?? new Dictionary<string, TaskOverrideCommand>())
         {
             if (!int.TryParse(key, NumberStyles.None, CultureInfo.InvariantCulture, out _))
             {
                 errors.Add($"taskOverrides.{key}", "Keys are step numbers (1-based).");
             }
+
+            errors.CheckLength($"taskOverrides.{key}.title", value?.Title, Validator.MaxLineTemplateLength);
+            errors.CheckTemplate($"taskOverrides.{key}.title", value?.Title);
         }
 
-        return errors.Any ? errors.ToError() : null;
+        if (errors.Any)
+        {
+            return errors.ToError();
+        }
+
+        return StoredJson.Length(c.Tokens) is var tokens && tokens > StoredJson.SinglePropertyChars
+            ? DomainError.TooLarge("tokens", "The enrollment's tokens", tokens, StoredJson.SinglePropertyChars)
+            : null;
     }
 
     /// <summary>

@@ -18,10 +18,10 @@ public static class EmailComposer
         DateTimeOffset now)
     {
         var step = sequence.StepAt(stepNumber) ?? throw new ArgumentOutOfRangeException(nameof(stepNumber));
-        var from = new EmailAddress(enrollment.FromAddress, sender.Name);
-        var to = new EmailAddress(contact.Email ?? throw new InvalidOperationException("The contact has no email address."), contact.FullName);
+        var from = new EmailAddress(enrollment.FromAddress, HeaderText.Name(sender.Name));
+        var to = new EmailAddress(contact.Email ?? throw new InvalidOperationException("The contact has no email address."), HeaderText.Name(contact.FullName));
 
-        var token = UnsubscribeToken.Create(unsubscribeSecret, contact.Id, enrollment.Id);
+        var token = UnsubscribeToken.Create(unsubscribeSecret, contact.Id, enrollment.Id, to.Address);
         var unsubscribeUrl = new Uri(publicBaseUrl, $"unsubscribe/{token}").AbsoluteUri;
         var model = new TokenModel(contact, sender, enrollment.Tokens, new Dictionary<string, string> { ["unsubscribeUrl"] = unsubscribeUrl });
 
@@ -29,6 +29,11 @@ public static class EmailComposer
 
         var htmlSource = EmailContent.BodyAsHtmlSource(step.Body);
         var renderedHtml = TemplateEngine.Render(htmlSource, model, html: true);
+        if (Links.FirstUnsafe(renderedHtml) is { } unsafeLink)
+        {
+            throw new TemplateException(Errors.ErrorCodes.TemplateRenderFailed,
+                $"A link in the body is not http, https, mailto or tel: '{(unsafeLink.Length > 60 ? unsafeLink[..60] + "…" : unsafeLink)}'.");
+        }
         var link = WebUtility.HtmlEncode(unsubscribeUrl);
         var html =
             "<!DOCTYPE html><html><body>\n" + renderedHtml +
@@ -64,7 +69,7 @@ public static class EmailComposer
     private static (string Subject, string? InReplyTo, IReadOnlyList<string> References) Threading(
         Enrollment enrollment, Sequence sequence, SequenceStep step, TokenModel model)
     {
-        var own = Flatten(TemplateEngine.Render(step.Subject, model, html: false));
+        var own = HeaderText.Clean(TemplateEngine.Render(step.Subject, model, html: false, TemplateLimits.MaxLineLength));
         if (!string.IsNullOrWhiteSpace(own))
         {
             return (own, null, []);
@@ -78,8 +83,4 @@ public static class EmailComposer
 
         return (enrollment.ThreadSubject ?? "(no subject)", null, []);
     }
-
-    /// <summary>Subjects are one line: a token value with line breaks must not inject headers.</summary>
-    private static string Flatten(string s) =>
-        string.Join(' ', s.Split(['\r', '\n'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
 }

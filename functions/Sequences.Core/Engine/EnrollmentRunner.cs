@@ -153,7 +153,17 @@ public sealed class EnrollmentRunner(
 
             case StepDecision.CreateTask create:
                 Lateness(e);
-                var task = create.Task with { Title = TemplateEngine.Render(create.Task.Title, new TokenModel(contact, sender, e.Tokens), html: false) };
+                string title;
+                try
+                {
+                    title = TemplateEngine.Render(create.Task.Title, new TokenModel(contact, sender, e.Tokens), html: false, TemplateLimits.MaxLineLength);
+                }
+                catch (TemplateException failure)
+                {
+                    return await StepFailedAsync(current, failure, cancellationToken);
+                }
+
+                var task = create.Task with { Title = title };
                 await tasks.CreateIfAbsentAsync(task, cancellationToken);
                 var taskETag = await writer.ApplyAsync(create.Transition, current.ETag, cancellationToken);
                 logger.TaskCreated(task.Id, task.EnrollmentId, task.SequenceId, task.Step);
@@ -161,7 +171,7 @@ public sealed class EnrollmentRunner(
 
             case StepDecision.SendEmail send:
                 Lateness(e);
-                return await SendAsync(send, current.ETag, sequence!, contact!, sender!, cancellationToken);
+                return await SendAsync(send, current, sequence!, contact!, sender!, cancellationToken);
 
             default:
                 // The guard inside OnStepDue agrees with the one already passed; nothing else waits here.
@@ -174,18 +184,38 @@ public sealed class EnrollmentRunner(
 
     private StepPolicy Policy => new(options.Value.StepLease, transport.DeduplicatesResends);
 
-    private async Task<Outcome> SendAsync(
-        StepDecision.SendEmail send, string etag, Sequence sequence, Contact contact, User sender, CancellationToken cancellationToken)
+    /// <summary>The step cannot be done as it stands: pause with the code instead of retrying (see <see cref="EnrollmentDecisions.OnStepFailed"/>).</summary>
+    private async Task<Outcome> StepFailedAsync(Versioned<Enrollment> current, TemplateException failure, CancellationToken cancellationToken)
     {
+        var e = current.Value;
+        logger.StepFailed(e.Id, e.SequenceId, e.CurrentStep, failure.Code, failure.Message);
+        var transition = EnrollmentDecisions.OnStepFailed(e, failure.Code, failure.Message, time.GetUtcNow());
+        var etag = await writer.ApplyAsync(transition, current.ETag, cancellationToken);
+        return new Outcome("stepFailed", null, new Versioned<Enrollment>(transition.State, etag));
+    }
+
+    private async Task<Outcome> SendAsync(
+        StepDecision.SendEmail send, Versioned<Enrollment> current, Sequence sequence, Contact contact, User sender, CancellationToken cancellationToken)
+    {
+        // Rendered before the claim: a template that cannot be rendered fails the step without a send in doubt.
+        var baseUrl = options.Value.PublicBaseUrl ?? new Uri("http://127.0.0.1:7071/");
+        var key = await keys.UnsubscribeKeyAsync(cancellationToken);
+        OutgoingEmail email;
+        try
+        {
+            email = EmailComposer.Compose(send.Claimed, sequence, send.StepNumber, contact, sender, baseUrl, key, time.GetUtcNow());
+        }
+        catch (TemplateException failure)
+        {
+            return await StepFailedAsync(current, failure, cancellationToken);
+        }
+
         // The pre-send record: from here this run owns the step until the lease ends.
-        var claimedETag = await writer.WriteAsync(send.Claimed, etag, cancellationToken);
+        var claimedETag = await writer.WriteAsync(send.Claimed, current.ETag, cancellationToken);
 
         // Once claimed, finish the step even if the host is stopping: abandoning it mid-send would
         // turn a certain outcome into a doubtful one. Transports bound their own time.
         var ct = CancellationToken.None;
-        var baseUrl = options.Value.PublicBaseUrl ?? new Uri("http://127.0.0.1:7071/");
-        var key = await keys.UnsubscribeKeyAsync(ct);
-        var email = EmailComposer.Compose(send.Claimed, sequence, send.StepNumber, contact, sender, baseUrl, key, time.GetUtcNow());
 
         try
         {

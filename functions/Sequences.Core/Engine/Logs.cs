@@ -20,6 +20,9 @@ internal static partial class Logs
     [LoggerMessage(1004, LogLevel.Warning, "Email for enrollment {EnrollmentId} (sequence {SequenceId}, step {Step}) failed ({Kind}): {Detail}")]
     public static partial void EmailFailed(this ILogger logger, string enrollmentId, string sequenceId, int step, string kind, string detail);
 
+    [LoggerMessage(1052, LogLevel.Warning, "Enrollment {EnrollmentId} (sequence {SequenceId}, step {Step}) paused: the step cannot be done ({Code}): {Detail}")]
+    public static partial void StepFailed(this ILogger logger, string enrollmentId, string sequenceId, int step, string code, string detail);
+
     [LoggerMessage(1005, LogLevel.Debug, "Enrollment {EnrollmentId} (sequence {SequenceId}) changed concurrently; re-reading (attempt {Attempt})")]
     public static partial void Conflict(this ILogger logger, string enrollmentId, string sequenceId, int attempt);
 

@@ -24,6 +24,15 @@ public sealed class SequencesOptions
 
     /// <summary>Key for unsubscribe-link signatures (base64, ≥ 16 bytes). When unset, one is created in storage and shared.</summary>
     public string? UnsubscribeSecret { get; set; }
+
+    /// <summary>
+    /// Keys that signed unsubscribe links before the current one (base64, comma-separated): links
+    /// they signed are still accepted. To rotate, move the old secret here and set a new one.
+    /// </summary>
+    public string? UnsubscribePreviousSecrets { get; set; }
+
+    public IEnumerable<byte[]> PreviousUnsubscribeKeys() =>
+        (UnsubscribePreviousSecrets ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(Convert.FromBase64String);
 }
 
 /// <summary>Cross-field checks of <see cref="SequencesOptions"/>, run at start.</summary>
@@ -48,6 +57,15 @@ public sealed class SequencesOptionsValidator : IValidateOptions<SequencesOption
             if (!Convert.TryFromBase64String(secret, bytes, out var n) || n < 16)
             {
                 failures.Add("Sequences:UnsubscribeSecret must be base64 of at least 16 bytes.");
+            }
+        }
+
+        foreach (var previous in (options.UnsubscribePreviousSecrets ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            var bytes = new byte[previous.Length];
+            if (!Convert.TryFromBase64String(previous, bytes, out var n) || n < 16)
+            {
+                failures.Add("Sequences:UnsubscribePreviousSecrets must be base64 keys of at least 16 bytes, separated by commas.");
             }
         }
 

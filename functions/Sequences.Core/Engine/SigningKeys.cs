@@ -3,10 +3,15 @@ using Sequences.Core.Ports;
 
 namespace Sequences.Core.Engine;
 
-/// <summary>The key that signs unsubscribe links: configured, or created once in storage and shared.</summary>
+/// <summary>
+/// The keys of unsubscribe links: the one that signs (configured, or created once in storage and
+/// shared) and the ones that still verify (it and <see cref="SequencesOptions.UnsubscribePreviousSecrets"/>),
+/// so the secret can rotate while the links in emails already sent keep working.
+/// </summary>
 public sealed class SigningKeys(ISecretStore secrets, IOptions<SequencesOptions> options)
 {
     private byte[]? _unsubscribe;
+    private IReadOnlyList<byte[]>? _accepted;
 
     public async ValueTask<byte[]> UnsubscribeKeyAsync(CancellationToken cancellationToken)
     {
@@ -21,4 +26,7 @@ public sealed class SigningKeys(ISecretStore secrets, IOptions<SequencesOptions>
         _unsubscribe = key;
         return key;
     }
+
+    public async ValueTask<IReadOnlyList<byte[]>> AcceptedUnsubscribeKeysAsync(CancellationToken cancellationToken) =>
+        _accepted ??= [await UnsubscribeKeyAsync(cancellationToken), .. options.Value.PreviousUnsubscribeKeys()];
 }

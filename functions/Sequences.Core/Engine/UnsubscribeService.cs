@@ -1,5 +1,6 @@
 using Sequences.Core.Email;
 using Sequences.Core.Errors;
+using Sequences.Core.Inbound;
 using Sequences.Core.Model;
 using Sequences.Core.Ports;
 
@@ -15,42 +16,48 @@ public sealed class UnsubscribeService(
 {
     public const string InvalidLinkCode = "UNSUBSCRIBE_LINK_INVALID";
 
-    /// <summary>Checks a link's token without changing anything (the confirmation page).</summary>
-    public async Task<Result<Contact>> ReadAsync(string token, CancellationToken cancellationToken)
+    /// <summary>Checks a link's token without changing anything (the confirmation page); says the address it speaks for.</summary>
+    public async Task<Result<string>> ReadAsync(string token, CancellationToken cancellationToken)
     {
-        var key = await keys.UnsubscribeKeyAsync(cancellationToken);
-        if (!UnsubscribeToken.TryRead(key, token, out var contactId, out _)
-            || await contacts.GetAsync(contactId, cancellationToken) is not { } contact)
+        if (UnsubscribeToken.Read(await keys.AcceptedUnsubscribeKeysAsync(cancellationToken), token) is not { } link
+            || await contacts.GetAsync(link.ContactId, cancellationToken) is not { } contact)
         {
             return Invalid();
         }
 
-        return contact.Value;
+        return link.Address ?? contact.Value.Email ?? "your address";
     }
 
-    public async Task<Result<Contact>> UnsubscribeAsync(string token, CancellationToken cancellationToken)
+    /// <summary>
+    /// Ends the link's enrollment, and suppresses the contact (ending whatever it is active in now)
+    /// when the link was sent to the contact's current address: a link speaks only for the address
+    /// it went to. Repeating it is fine (RFC 8058 one-click may be retried).
+    /// </summary>
+    public async Task<Result<string>> UnsubscribeAsync(string token, CancellationToken cancellationToken)
     {
-        var key = await keys.UnsubscribeKeyAsync(cancellationToken);
-        if (!UnsubscribeToken.TryRead(key, token, out var contactId, out var enrollmentId))
+        if (UnsubscribeToken.Read(await keys.AcceptedUnsubscribeKeysAsync(cancellationToken), token) is not { } link
+            || await contacts.GetAsync(link.ContactId, cancellationToken) is not { } before)
         {
             return Invalid();
+        }
+
+        const string detail = "The contact unsubscribed by the link in an email.";
+        await enrollments.UnenrollAsync(link.EnrollmentId, EndReasons.Unsubscribed, detail, cancellationToken);
+        var address = link.Address ?? before.Value.Email;
+        if (address is null || before.Value.Email is not { } current || !EmailAddresses.SameMailbox(address, current))
+        {
+            // The contact's address changed since: its new owner did not ask.
+            return address ?? "You";
         }
 
         var now = time.GetUtcNow();
-        await writer.UpdateContactAsync(contactId, c => c.Unsubscribed ? null : c with { Unsubscribed = true, UpdatedAt = now }, cancellationToken);
-        if (await contacts.GetAsync(contactId, cancellationToken) is not { } contact)
+        await writer.UpdateContactAsync(link.ContactId, c => c.Unsubscribed ? null : c with { Unsubscribed = true, UpdatedAt = now }, cancellationToken);
+        if (await contacts.GetActiveEnrollmentAsync(link.ContactId, cancellationToken) is { } active && active.Value.EnrollmentId != link.EnrollmentId)
         {
-            return Invalid();
+            await enrollments.UnenrollAsync(active.Value.EnrollmentId, EndReasons.Unsubscribed, detail, cancellationToken);
         }
 
-        // The link's enrollment, and whatever the contact is active in now (it may have moved on).
-        await enrollments.UnenrollAsync(enrollmentId, EndReasons.Unsubscribed, "The contact unsubscribed by the link in an email.", cancellationToken);
-        if (await contacts.GetActiveEnrollmentAsync(contactId, cancellationToken) is { } active && active.Value.EnrollmentId != enrollmentId)
-        {
-            await enrollments.UnenrollAsync(active.Value.EnrollmentId, EndReasons.Unsubscribed, "The contact unsubscribed by the link in an email.", cancellationToken);
-        }
-
-        return contact.Value;
+        return address;
     }
 
     private static DomainError Invalid() =>

@@ -21,6 +21,9 @@ public enum ErrorKind
     /// <summary>The body is not in a format the endpoint reads (415).</summary>
     UnsupportedMediaType,
 
+    /// <summary>The request, or what it would store, is larger than can be stored (413).</summary>
+    TooLarge,
+
     /// <summary>Something failed that is not the caller's fault (500).</summary>
     Internal,
 }
@@ -40,6 +43,12 @@ public sealed record DomainError(
     public static DomainError Invalid(IReadOnlyDictionary<string, string[]> errors) =>
         new(ErrorKind.Validation, ErrorCodes.ValidationFailed, "The request is invalid",
             "One or more fields are invalid; see errors.", errors);
+
+    /// <summary><paramref name="what"/> would take <paramref name="size"/> characters stored where <paramref name="limit"/> fit.</summary>
+    public static DomainError TooLarge(string field, string what, int size, int limit) =>
+        new(ErrorKind.TooLarge, ErrorCodes.EntityTooLarge, "Too large to store",
+            FormattableString.Invariant($"{what} take {size:N0} characters stored; at most {limit:N0} fit. Shorten or remove some."),
+            new Dictionary<string, string[]> { [field] = [FormattableString.Invariant($"{size:N0} characters stored; at most {limit:N0}.")] });
 
     public static DomainError Invalid(string field, string message) =>
         Invalid(new Dictionary<string, string[]> { [field] = [message] });

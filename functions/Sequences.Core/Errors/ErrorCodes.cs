@@ -11,6 +11,14 @@ public static class ErrorCodes
     public const string MethodNotAllowed = "METHOD_NOT_ALLOWED";
     public const string InternalError = "INTERNAL_ERROR";
     public const string ConcurrentUpdate = "CONCURRENT_UPDATE";
+    public const string InvalidTemplate = "INVALID_TEMPLATE";
+    public const string EntityTooLarge = "ENTITY_TOO_LARGE";
+
+    /// <summary>A step's template hit a rendering bound (<c>TemplateLimits</c>): a permanent failure of that step.</summary>
+    public const string TemplateLimitExceeded = "TEMPLATE_LIMIT_EXCEEDED";
+
+    /// <summary>A step's template failed to render for another reason: a permanent failure of that step.</summary>
+    public const string TemplateRenderFailed = "TEMPLATE_RENDER_FAILED";
 
     public const string UserNotFound = "USER_NOT_FOUND";
     public const string ContactNotFound = "CONTACT_NOT_FOUND";

@@ -87,6 +87,12 @@ public sealed record Enrollment
     public DateTimeOffset? LastStepAt { get; init; }
 
     public DateTimeOffset? PausedAt { get; init; }
+
+    /// <summary>Why a paused enrollment was paused by the engine (a step failure code), or null when a person paused it.</summary>
+    public string? PauseReason =>
+        Status == EnrollmentStatus.Paused && Events.LastOrDefault(x => x.Type is EventTypes.Paused or EventTypes.StepFailed) is { Type: EventTypes.StepFailed } failed
+            ? failed.Reason
+            : null;
     public DateTimeOffset? EndedAt { get; init; }
     public string? EndReason { get; init; }
 
@@ -133,9 +139,26 @@ public sealed record Enrollment
         return this with { Events = list };
     }
 
+    /// <summary>Characters of an event's subject and detail kept on the timeline (an auto-responder may send anything).</summary>
+    public const int MaxEventText = 500;
+
+    /// <summary>
+    /// Appends <paramref name="e"/> (its texts cut to <see cref="MaxEventText"/>) and rolls the
+    /// oldest events off past <see cref="MaxEvents"/> or past what the stored timeline holds
+    /// (<see cref="StoredJson.TimelineChars"/>): a timeline never grows without end.
+    /// </summary>
     private static IReadOnlyList<TimelineEvent> Append(IReadOnlyList<TimelineEvent> events, TimelineEvent e)
     {
+        e = e with { Subject = Cut(e.Subject), Detail = Cut(e.Detail) };
         var skip = Math.Max(0, events.Count + 1 - MaxEvents);
-        return [.. events.Skip(skip), e];
+        List<TimelineEvent> list = [.. events.Skip(skip), e];
+        while (list.Count > 1 && StoredJson.Length(list) > StoredJson.TimelineChars * 9 / 10)
+        {
+            list.RemoveRange(0, Math.Max(1, list.Count / 10));
+        }
+
+        return list;
     }
+
+    private static string? Cut(string? text) => text is { Length: > MaxEventText } ? string.Concat(text.AsSpan(0, MaxEventText - 1), "…") : text;
 }

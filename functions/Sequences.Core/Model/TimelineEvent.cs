@@ -10,6 +10,9 @@ public static class EventTypes
     public const string TaskCreated = "taskCreated";
     public const string TaskCompleted = "taskCompleted";
     public const string SendDeferred = "sendDeferred";
+
+    /// <summary>A step cannot be done as it stands (its template failed or hit a bound): the enrollment is paused with the code in Reason.</summary>
+    public const string StepFailed = "stepFailed";
     public const string Paused = "paused";
     public const string Resumed = "resumed";
     public const string Finished = "finished";

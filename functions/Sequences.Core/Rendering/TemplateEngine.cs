@@ -2,12 +2,16 @@ using System.Collections.Concurrent;
 using System.Text.Encodings.Web;
 using Fluid;
 using Fluid.Ast;
+using Fluid.Values;
+using Sequences.Core.Errors;
 
 namespace Sequences.Core.Rendering;
 
 /// <summary>
-/// Liquid templates (Fluid) for subjects, bodies and task titles. Parsed templates are cached by
-/// their source text: sequences are few, sends are many.
+/// Liquid templates (Fluid) for subjects, bodies and task titles. A template is checked when it is
+/// saved (<see cref="Problems"/>: syntax, unknown filters, partials) and bounded when it runs
+/// (<see cref="TemplateLimits"/>). Parsed templates are cached by their source text: sequences are
+/// few, sends are many.
 /// </summary>
 public static class TemplateEngine
 {
@@ -17,49 +21,63 @@ public static class TemplateEngine
 
     private static readonly TemplateOptions Options = CreateOptions();
 
-    public static bool TryParse(string? source, out IFluidTemplate template, out string error)
+    /// <summary>What is wrong with <paramref name="source"/>, each naming its line; empty when it can be saved.</summary>
+    public static IReadOnlyList<string> Problems(string? source)
     {
-        source ??= "";
-        if (Cache.TryGetValue(source, out var cached))
+        if (string.IsNullOrEmpty(source))
         {
-            template = cached;
-            error = "";
-            return true;
+            return [];
         }
 
-        if (!Parser.TryParse(source, out template, out error))
+        if (!Parser.TryParse(source, out var template, out var error))
         {
-            error = $"Liquid syntax error: {error}";
-            return false;
+            return [SyntaxProblem(source, error)];
         }
 
-        if (Cache.Count >= MaxCached)
-        {
-            Cache.Clear();
-        }
-
-        Cache[source] = template;
-        error = "";
-        return true;
+        var checker = new ProblemFinder(source);
+        checker.VisitTemplate(template);
+        return checker.Problems;
     }
 
-    public static IFluidTemplate Parse(string? source) =>
-        TryParse(source, out var t, out var error) ? t : throw new FormatException(error);
-
-    /// <summary>Renders with values HTML-encoded (<paramref name="html"/>) or verbatim.</summary>
-    public static string Render(string? source, TokenModel model, bool html)
+    /// <summary>
+    /// Renders with values HTML-encoded (<paramref name="html"/>) or verbatim, into at most
+    /// <paramref name="maxLength"/> characters. Throws <see cref="TemplateException"/> when the
+    /// template cannot be rendered or hits a bound.
+    /// </summary>
+    public static string Render(string? source, TokenModel model, bool html, int maxLength = TemplateLimits.MaxOutputLength)
     {
         if (string.IsNullOrEmpty(source))
         {
             return "";
         }
 
-        var template = Parse(source);
+        var template = Bounded(source);
+        var budget = RenderBudget.Start();
         var context = new TemplateContext(Options);
+        budget.Attach(context);
         model.Populate(context);
         TextEncoder encoder = html ? HtmlEncoder.Default : NullEncoder.Default;
-        // The model is plain dictionaries and strings: rendering never does I/O, so it completes synchronously.
-        return template.Render(context, encoder);
+        using var writer = new BoundedWriter(budget, maxLength);
+        try
+        {
+            // The model is plain dictionaries and strings: rendering never does I/O, so it completes synchronously.
+            template.RenderAsync(writer, context, encoder).AsTask().GetAwaiter().GetResult();
+        }
+        catch (TemplateException)
+        {
+            throw;
+        }
+        catch (InvalidOperationException e) when (e.Message.Contains("maximum", StringComparison.OrdinalIgnoreCase))
+        {
+            // Fluid's step counter (loop iterations, statements) and its nesting depth.
+            throw TemplateException.Limit($"more than {TemplateLimits.MaxSteps:N0} loop iterations and statements, or deeper nesting than {Options.MaxRecursion}");
+        }
+        catch (Exception e) when (e is InvalidOperationException or FluidException or FormatException or OverflowException or ArgumentException or InvalidCastException)
+        {
+            throw new TemplateException(ErrorCodes.TemplateRenderFailed, $"The template could not be rendered: {e.Message}");
+        }
+
+        return writer.ToString();
     }
 
     /// <summary>
@@ -68,7 +86,7 @@ public static class TemplateEngine
     /// </summary>
     public static IReadOnlyCollection<string> ReferencedTokens(string? source)
     {
-        if (string.IsNullOrEmpty(source) || !TryParse(source, out var template, out _))
+        if (string.IsNullOrEmpty(source) || !Parser.TryParse(source, out var template, out _))
         {
             return [];
         }
@@ -78,16 +96,95 @@ public static class TemplateEngine
         return visitor.Paths;
     }
 
+    /// <summary>The parsed template with every range bounded (cached).</summary>
+    private static IFluidTemplate Bounded(string source)
+    {
+        if (Cache.TryGetValue(source, out var cached))
+        {
+            return cached;
+        }
+
+        if (!Parser.TryParse(source, out var parsed, out var error))
+        {
+            throw new TemplateException(ErrorCodes.TemplateRenderFailed, SyntaxProblem(source, error));
+        }
+
+        var finder = new ProblemFinder(source);
+        finder.VisitTemplate(parsed);
+        if (finder.Problems.Count > 0)
+        {
+            // Saved before templates were checked (or by a path that skipped the check): refuse to run it.
+            throw new TemplateException(ErrorCodes.TemplateRenderFailed, finder.Problems[0]);
+        }
+
+        if (Cache.Count >= MaxCached)
+        {
+            Cache.Clear();
+        }
+
+        return Cache[source] = new BoundingRewriter().VisitTemplate(parsed);
+    }
+
     private static TemplateOptions CreateOptions()
     {
         var options = new TemplateOptions
         {
-            MaxSteps = 10_000,
+            MaxSteps = TemplateLimits.MaxSteps,
             MaxRecursion = 20,
             CultureInfo = System.Globalization.CultureInfo.InvariantCulture,
+            StrictFilters = true,
         };
         options.MemberAccessStrategy.IgnoreCasing = false;
+        BoundedFilters.Install(options.Filters);
+        options.Assigned = (_, value, context) => new ValueTask<FluidValue>(RenderBudget.Of(context).Bounded(value));
+        options.Captured = (_, value, context) => new ValueTask<FluidValue>(RenderBudget.Of(context).Bounded(value));
         return options;
+    }
+
+    /// <summary>Fluid reports "… at (line:column)": say it as the line, in words a rep reads.</summary>
+    private static string SyntaxProblem(string source, string error)
+    {
+        var at = System.Text.RegularExpressions.Regex.Match(error, @"\((\d+):(\d+)\)");
+        var message = at.Success ? error[..at.Index].TrimEnd(' ', ',', '.').Replace(" at", "", StringComparison.Ordinal) : error;
+        var line = at.Success ? int.Parse(at.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture) : 1;
+        return $"Line {Math.Min(line, LineCount(source))}: Liquid syntax error: {message}.";
+    }
+
+    private static int LineCount(string source) => source.Count(c => c == '\n') + 1;
+
+    /// <summary>Unknown filters and partials (<c>include</c>, <c>render</c>: there are none), each with the line it is on.</summary>
+    private sealed class ProblemFinder(string source) : AstVisitor
+    {
+        private readonly List<string> _problems = [];
+
+        public IReadOnlyList<string> Problems => _problems;
+
+        protected override Expression VisitFilterExpression(FilterExpression filterExpression)
+        {
+            if (!Options.Filters.TryGetValue(filterExpression.Name, out _))
+            {
+                var line = LineOf($@"\|\s*{System.Text.RegularExpressions.Regex.Escape(filterExpression.Name)}\b");
+                _problems.Add($"Line {line}: unknown filter '{filterExpression.Name}'.");
+            }
+
+            return base.VisitFilterExpression(filterExpression);
+        }
+
+        protected override Statement VisitIncludeStatement(IncludeStatement includeStatement) => Partial("include");
+
+        protected override Statement VisitRenderStatement(RenderStatement renderStatement) => Partial("render");
+
+        private Statement Partial(string tag)
+        {
+            _problems.Add($"Line {LineOf($@"{{%-?\s*{tag}\b")}: '{tag}' is not supported: there are no partials.");
+            return new TextSpanStatement("");
+        }
+
+        private int LineOf(string pattern)
+        {
+            var match = System.Text.RegularExpressions.Regex.Match(source, pattern);
+            return match.Success ? source.AsSpan(0, match.Index).Count('\n') + 1 : 1;
+        }
     }
 
     private sealed class TokenCollector : AstVisitor

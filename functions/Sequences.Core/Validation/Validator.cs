@@ -11,6 +11,7 @@ namespace Sequences.Core.Validation;
 public sealed class FieldErrors
 {
     private readonly Dictionary<string, List<string>> _errors = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _templateFields = new(StringComparer.Ordinal);
 
     public bool Any => _errors.Count > 0;
 
@@ -33,7 +34,37 @@ public sealed class FieldErrors
         }
     }
 
-    public DomainError ToError() => DomainError.Invalid(_errors.ToDictionary(kv => kv.Key, kv => kv.Value.ToArray(), StringComparer.Ordinal));
+    /// <summary>Adds a problem when <paramref name="text"/> is longer than <paramref name="max"/> characters.</summary>
+    public void CheckLength(string field, string? text, int max)
+    {
+        if (text is { Length: var n } && n > max)
+        {
+            Add(field, $"At most {max} characters.");
+        }
+    }
+
+    /// <summary>Adds what is wrong with the Liquid template in <paramref name="field"/>, if anything (see <see cref="TemplateEngine.Problems"/>).</summary>
+    public void CheckTemplate(string field, string? source)
+    {
+        foreach (var problem in TemplateEngine.Problems(source))
+        {
+            Add(field, problem);
+            _templateFields.Add(field);
+        }
+    }
+
+    /// <summary>
+    /// <c>INVALID_TEMPLATE</c> (422) when every problem is in a template, so a client can show the
+    /// template editor's errors; otherwise <c>VALIDATION_FAILED</c> with all of them.
+    /// </summary>
+    public DomainError ToError()
+    {
+        var errors = _errors.ToDictionary(kv => kv.Key, kv => kv.Value.ToArray(), StringComparer.Ordinal);
+        return _templateFields.Count == _errors.Count
+            ? new DomainError(ErrorKind.Rule, ErrorCodes.InvalidTemplate, "A template is invalid",
+                "One or more templates cannot be used; see errors (each names the line).", errors)
+            : DomainError.Invalid(errors);
+    }
 
     public static bool IsEmail(string? s)
     {
@@ -42,10 +73,16 @@ public sealed class FieldErrors
             return false;
         }
 
-        return MailAddress.TryCreate(s, out var a) && string.Equals(a.Address, s, StringComparison.Ordinal) && a.Host.Contains('.', StringComparison.Ordinal);
+        // One plain address: no display name, group, comment or IP literal (a@[127.0.0.1]).
+        return MailAddress.TryCreate(s, out var a) && string.Equals(a.Address, s, StringComparison.Ordinal)
+            && a.Host.Contains('.', StringComparison.Ordinal) && !a.Host.StartsWith('[');
     }
 
-    /// <summary>Ids go into storage keys and URLs: printable, no '/', '\', '#', '?'.</summary>
+    /// <summary>
+    /// Ids go into Table Storage keys and URLs: at most 128 UTF-16 code units, no spaces or control
+    /// characters (U+0000–001F, U+007F–009F), none of the key-forbidden <c>/ \ # ?</c>, and no
+    /// <c>%</c> (a route's <c>a%2Fb</c> would otherwise smuggle a slash into a key).
+    /// </summary>
     public static string? IdProblem(string? id)
     {
         if (string.IsNullOrWhiteSpace(id))
@@ -55,12 +92,12 @@ public sealed class FieldErrors
 
         if (id.Length > 128)
         {
-            return "An id is at most 128 characters.";
+            return "An id is at most 128 characters (UTF-16 code units: an emoji counts as 2).";
         }
 
-        if (id.Any(c => char.IsControl(c) || c is '/' or '\\' or '#' or '?' || char.IsWhiteSpace(c)))
+        if (id.Any(c => char.IsControl(c) || c is '/' or '\\' or '#' or '?' or '%' || char.IsWhiteSpace(c)))
         {
-            return "An id may not contain spaces, control characters or any of / \\ # ?.";
+            return "An id may not contain spaces, control characters or any of / \\ # ? %.";
         }
 
         return null;
@@ -72,6 +109,15 @@ public static class Validator
 {
     public const int MaxSteps = 50;
     public const int MaxTemplateLength = 100_000;
+
+    /// <summary>Subject and task-title templates: a line, not a page.</summary>
+    public const int MaxLineTemplateLength = 1_000;
+
+    /// <summary>Names (of users, contacts, companies).</summary>
+    public const int MaxNameLength = 200;
+
+    /// <summary>Items of a short list (mailboxes, shared-with users).</summary>
+    public const int MaxListItems = 100;
 
     public static Result<User> User(string userId, UserCommand? c, User? existing, DateTimeOffset now)
     {
@@ -97,7 +143,13 @@ public static class Validator
             errors.Add("name", "A name is required.");
         }
 
+        errors.CheckLength("name", c.Name, MaxNameLength);
         var mailboxes = c.Mailboxes ?? [];
+        if (mailboxes.Count > MaxListItems)
+        {
+            errors.Add("mailboxes", $"At most {MaxListItems} mailboxes.");
+        }
+
         for (var i = 0; i < mailboxes.Count; i++)
         {
             if (!FieldErrors.IsEmail(mailboxes[i]))
@@ -152,6 +204,14 @@ public static class Validator
             errors.Add("email", $"'{c.Email}' is not an email address.");
         }
 
+        errors.CheckLength("firstName", c.FirstName, MaxNameLength);
+        errors.CheckLength("lastName", c.LastName, MaxNameLength);
+        errors.CheckLength("company", c.Company, MaxNameLength);
+        if (c.OwnerUserId is not null)
+        {
+            errors.CheckId("ownerUserId", c.OwnerUserId, "");
+        }
+
         foreach (var (name, value) in c.Properties ?? new Dictionary<string, string>())
         {
             if (string.IsNullOrWhiteSpace(name) || name.Length > 100 || name.Contains('.', StringComparison.Ordinal))
@@ -171,6 +231,11 @@ public static class Validator
         if (errors.Any)
         {
             return errors.ToError();
+        }
+
+        if (StoredJson.Length(c.Properties) is var size && size > StoredJson.ContactPropertiesChars)
+        {
+            return DomainError.TooLarge("properties", "The contact's properties", size, StoredJson.ContactPropertiesChars);
         }
 
         return new Contact(
@@ -208,7 +273,12 @@ public static class Validator
         errors.CheckId("ownerUserId", c.OwnerUserId, "The owning user's id is required.");
 
         var shared = c.SharedWithUserIds ?? [];
-        for (var i = 0; i < shared.Count; i++)
+        if (shared.Count > MaxListItems)
+        {
+            errors.Add("sharedWithUserIds", $"At most {MaxListItems} users.");
+        }
+
+        for (var i = 0; i < shared.Count && i < MaxListItems; i++)
         {
             if (FieldErrors.IdProblem(shared[i]) is { } p)
             {
@@ -222,6 +292,11 @@ public static class Validator
         if (errors.Any)
         {
             return errors.ToError();
+        }
+
+        if (StoredSize(steps) is var size && size > StoredJson.SequenceStepsChars)
+        {
+            return DomainError.TooLarge("steps", "The sequence's steps", size, StoredJson.SequenceStepsChars);
         }
 
         return new Sequence(
@@ -318,9 +393,9 @@ public static class Validator
                 errors.Add($"{path}.delay", delayError);
             }
 
-            Template(c.Subject, $"{path}.subject", errors);
-            Template(c.Body, $"{path}.body", errors);
-            Template(c.TaskTitle, $"{path}.taskTitle", errors);
+            Template(c.Subject, $"{path}.subject", MaxLineTemplateLength, errors);
+            Template(c.Body, $"{path}.body", MaxTemplateLength, errors);
+            Template(c.TaskTitle, $"{path}.taskTitle", MaxLineTemplateLength, errors);
 
             if (type == StepType.AutomatedEmail)
             {
@@ -354,23 +429,24 @@ public static class Validator
         return steps;
     }
 
-    private static void Template(string? source, string field, FieldErrors errors)
+    /// <summary>The stored size of the steps: their texts as stored, and a generous allowance for the rest of each step.</summary>
+    private static int StoredSize(IReadOnlyList<SequenceStep> steps) =>
+        StoredJson.Length(steps.Select(x => new[] { x.Subject, x.Body, x.TaskTitle })) + (steps.Count * 200);
+
+    private static void Template(string? source, string field, int maxLength, FieldErrors errors)
     {
         if (source is null)
         {
             return;
         }
 
-        if (source.Length > MaxTemplateLength)
+        if (source.Length > maxLength)
         {
-            errors.Add(field, $"At most {MaxTemplateLength} characters.");
+            errors.Add(field, $"At most {maxLength} characters.");
             return;
         }
 
-        if (!TemplateEngine.TryParse(source, out _, out var error))
-        {
-            errors.Add(field, error);
-        }
+        errors.CheckTemplate(field, source);
     }
 
     private static string? Trim(string? s) => string.IsNullOrWhiteSpace(s) ? null : s.Trim();

@@ -4,7 +4,12 @@ using Sequences.Core.Errors;
 
 namespace Sequences.Functions.Api;
 
-/// <summary>The API's JSON: camelCase, enums as camelCase strings, nulls omitted, unknown fields refused.</summary>
+/// <summary>
+/// The API's JSON: camelCase, enums as camelCase strings, nulls omitted. Reading is strict: field
+/// names match exactly (case included), unknown and duplicate fields are refused, numbers are
+/// numbers (not strings), and text holding U+0000 or an unpaired surrogate (which cannot be
+/// stored) is refused. Provider payloads (Event Grid, SendGrid, Mailgun) are read elsewhere, leniently.
+/// </summary>
 internal static class ApiJson
 {
     public static readonly JsonSerializerOptions Options = Configure(new JsonSerializerOptions(JsonSerializerDefaults.Web));
@@ -14,6 +19,8 @@ internal static class ApiJson
     public static JsonSerializerOptions Configure(JsonSerializerOptions o)
     {
         o.PropertyNamingPolicy = JsonNamingPolicy.CamelCase;
+        o.PropertyNameCaseInsensitive = false;
+        o.NumberHandling = JsonNumberHandling.Strict;
         o.DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull;
         o.UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow;
         o.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.CamelCase, allowIntegerValues: false));
@@ -43,25 +50,30 @@ internal static class ApiJson
 
         if (request.ContentLength > MaxBodyBytes)
         {
-            return (null, DomainError.Invalid("$", $"The body is larger than {MaxBodyBytes} bytes."));
+            return (null, BodyTooLarge(request.ContentLength.Value));
         }
 
         using var buffer = new MemoryStream();
         await request.Body.CopyToAsync(buffer, cancellationToken);
         if (buffer.Length > MaxBodyBytes)
         {
-            return (null, DomainError.Invalid("$", $"The body is larger than {MaxBodyBytes} bytes."));
+            return (null, BodyTooLarge(buffer.Length));
         }
 
         var bytes = buffer.GetBuffer().AsMemory(0, (int)buffer.Length);
         try
         {
-            using var _ = JsonDocument.Parse(bytes);
+            using var document = JsonDocument.Parse(bytes);
+            if (Unstorable(document.RootElement, "$") is { } refused)
+            {
+                return (null, refused);
+            }
         }
         catch (JsonException e)
         {
+            // The position only: the parser's own wording is not part of the API.
             return (null, new DomainError(ErrorKind.Validation, ErrorCodes.MalformedJson, "The body is not valid JSON",
-                $"Invalid JSON at line {(e.LineNumber ?? 0) + 1}, position {(e.BytePositionInLine ?? 0) + 1}: {FirstSentence(e.Message)}"));
+                $"Invalid JSON at line {(e.LineNumber ?? 0) + 1}, position {(e.BytePositionInLine ?? 0) + 1}."));
         }
 
         try
@@ -77,6 +89,95 @@ internal static class ApiJson
                 : $"Wrong type: expected {Describe(TypeAt(typeof(T), path))}.";
             return (null, DomainError.Invalid(path, message));
         }
+    }
+
+    private static DomainError BodyTooLarge(long size) =>
+        new(ErrorKind.TooLarge, ErrorCodes.EntityTooLarge, "The body is too large",
+            FormattableString.Invariant($"The body is {size:N0} bytes; at most {MaxBodyBytes:N0} (1 MiB) are read."));
+
+    /// <summary>A duplicate field, or text that cannot be stored (U+0000, an unpaired surrogate), anywhere in the body.</summary>
+    private static DomainError? Unstorable(JsonElement element, string path)
+    {
+        switch (element.ValueKind)
+        {
+            case JsonValueKind.Object:
+                var names = new HashSet<string>(StringComparer.Ordinal);
+                foreach (var property in element.EnumerateObject())
+                {
+                    var at = path == "$" ? property.Name : $"{path}.{property.Name}";
+                    if (Text(property, out var name) is { } badName)
+                    {
+                        return DomainError.Invalid(path, $"A field name {badName}.");
+                    }
+
+                    if (!names.Add(name))
+                    {
+                        return DomainError.Invalid(at, "Duplicate field.");
+                    }
+
+                    if (Unstorable(property.Value, at) is { } inner)
+                    {
+                        return inner;
+                    }
+                }
+
+                return null;
+            case JsonValueKind.Array:
+                var i = 0;
+                foreach (var item in element.EnumerateArray())
+                {
+                    if (Unstorable(item, $"{path}[{i++}]") is { } inner)
+                    {
+                        return inner;
+                    }
+                }
+
+                return null;
+            case JsonValueKind.String:
+                return TextProblem(() => element.GetString()!) is { } bad ? DomainError.Invalid(path, $"The text {bad}.") : null;
+            default:
+                return null;
+        }
+    }
+
+    private static string? Text(JsonProperty property, out string name)
+    {
+        var read = "";
+        var problem = TextProblem(() => read = property.Name);
+        name = read;
+        return problem;
+    }
+
+    private static string? TextProblem(Func<string> read)
+    {
+        string text;
+        try
+        {
+            text = read();
+        }
+        catch (InvalidOperationException)
+        {
+            return "holds an unpaired surrogate (\\uD800-\\uDFFF without its pair)";
+        }
+
+        if (text.Contains('\0', StringComparison.Ordinal))
+        {
+            return "holds U+0000, which cannot be stored";
+        }
+
+        for (var i = 0; i < text.Length; i++)
+        {
+            if (char.IsHighSurrogate(text[i]) && i + 1 < text.Length && char.IsLowSurrogate(text[i + 1]))
+            {
+                i++;
+            }
+            else if (char.IsSurrogate(text[i]))
+            {
+                return "holds an unpaired surrogate (\\uD800-\\uDFFF without its pair)";
+            }
+        }
+
+        return null;
     }
 
     /// <summary>The CLR type a JSON path (<c>steps[0].delay</c>) binds to, found from the request type.</summary>
@@ -152,11 +253,5 @@ internal static class ApiJson
             _ when t.IsArray || (t.IsGenericType && t.GetGenericArguments().Length == 1) => "an array",
             _ => "an object",
         };
-    }
-
-    private static string FirstSentence(string message)
-    {
-        var cut = message.IndexOf(" Path:", StringComparison.Ordinal);
-        return cut > 0 ? message[..cut] : message;
     }
 }

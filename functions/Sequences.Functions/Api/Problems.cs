@@ -15,6 +15,7 @@ internal static class Problems
         ErrorKind.Rule => StatusCodes.Status422UnprocessableEntity,
         ErrorKind.Unauthorized => StatusCodes.Status401Unauthorized,
         ErrorKind.UnsupportedMediaType => StatusCodes.Status415UnsupportedMediaType,
+        ErrorKind.TooLarge => StatusCodes.Status413PayloadTooLarge,
         _ => StatusCodes.Status500InternalServerError,
     };
 
@@ -49,6 +50,7 @@ internal static class Problems
             401 => ErrorKind.Unauthorized,
             404 => ErrorKind.NotFound,
             409 => ErrorKind.Conflict,
+            413 => ErrorKind.TooLarge,
             415 => ErrorKind.UnsupportedMediaType,
             422 => ErrorKind.Rule,
             400 => ErrorKind.Validation,

@@ -52,11 +52,11 @@ internal sealed record EventResponse(
 internal sealed record EnrollmentResponse(
     string Id, string SequenceId, string ContactId, string SenderUserId, string FromAddress, EnrollmentStatus Status, int CurrentStep,
     DateTimeOffset? NextActionAt, string TimeZone, DateTimeOffset EnrolledAt, DateTimeOffset? EndedAt, string? EndReason,
-    IReadOnlyList<EventResponse>? Events)
+    string? PauseReason, IReadOnlyList<EventResponse>? Events)
 {
     public static EnrollmentResponse From(Enrollment e, bool withEvents = true) =>
         new(e.Id, e.SequenceId, e.ContactId, e.SenderUserId, e.FromAddress, e.Status, e.CurrentStep, e.NextActionAt, e.TimeZone,
-            e.EnrolledAt, e.EndedAt, e.EndReason, withEvents ? e.Events.Select(EventResponse.From).ToList() : null);
+            e.EnrolledAt, e.EndedAt, e.EndReason, e.PauseReason, withEvents ? e.Events.Select(EventResponse.From).ToList() : null);
 }
 
 internal sealed record ListResponse<T>(IReadOnlyList<T> Items, int Count);

@@ -19,12 +19,12 @@ internal sealed class UnsubscribeFunctions(UnsubscribeService service)
         var result = await service.ReadAsync(token, ct);
         if (result.Error is { } error)
         {
-            return Page(StatusCodes.Status404NotFound, "Link not valid", WebUtility.HtmlEncode(error.Detail ?? ""));
+            return Page(request, StatusCodes.Status404NotFound, "Link not valid", WebUtility.HtmlEncode(error.Detail ?? ""));
         }
 
-        var email = WebUtility.HtmlEncode(result.Value!.Email ?? "your address");
+        var email = WebUtility.HtmlEncode(result.Value!);
         var action = WebUtility.HtmlEncode(token);
-        return Page(StatusCodes.Status200OK, "Unsubscribe",
+        return Page(request, StatusCodes.Status200OK, "Unsubscribe",
             $"<p>Stop sales emails to <strong>{email}</strong>?</p>" +
             $"<form method=\"post\" action=\"{action}\"><button type=\"submit\">Unsubscribe</button></form>");
     }
@@ -37,13 +37,17 @@ internal sealed class UnsubscribeFunctions(UnsubscribeService service)
     {
         var result = await service.UnsubscribeAsync(token, ct);
         return result.Error is { } error
-            ? Page(StatusCodes.Status404NotFound, "Link not valid", WebUtility.HtmlEncode(error.Detail ?? ""))
-            : Page(StatusCodes.Status200OK, "Unsubscribed", $"<p>{WebUtility.HtmlEncode(result.Value!.Email ?? "You")} will get no more emails from these sequences.</p>");
+            ? Page(request, StatusCodes.Status404NotFound, "Link not valid", WebUtility.HtmlEncode(error.Detail ?? ""))
+            : Page(request, StatusCodes.Status200OK, "Unsubscribed", $"<p>{WebUtility.HtmlEncode(result.Value!)} will get no more emails from these sequences.</p>");
     }
 
-    private static IResult Page(int status, string title, string body) =>
-        Results.Content(
+    /// <summary>The page, sent with <c>Referrer-Policy: no-referrer</c>: the token in its URL must not leak to other sites.</summary>
+    private static IResult Page(HttpRequest request, int status, string title, string body)
+    {
+        request.HttpContext.Response.Headers["Referrer-Policy"] = "no-referrer";
+        return Results.Content(
             $"<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>{title}</title></head><body><h1>{title}</h1>{body}</body></html>",
             "text/html; charset=utf-8",
             statusCode: status);
+    }
 }

@@ -136,6 +136,8 @@ internal sealed class EnrollmentEntity : EntityBase
     public string? Events1 { get; set; }
     public string? Events2 { get; set; }
     public string? Events3 { get; set; }
+    public string? Events4 { get; set; }
+    public string? Events5 { get; set; }
 }
 
 internal sealed class TaskEntity : EntityBase

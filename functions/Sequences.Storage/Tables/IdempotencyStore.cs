@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using System.Text;
 using Azure;
 using Azure.Data.Tables;
+using Sequences.Core.Model;
 using Sequences.Core.Ports;
 
 namespace Sequences.Storage.Tables;
@@ -75,7 +76,7 @@ internal sealed class IdempotencyStore(StorageClients clients, TimeProvider time
 
     public async Task CompleteAsync(string scope, string key, StoredResponse response, CancellationToken cancellationToken)
     {
-        var body = TableJson.Split(response.Body, 4);
+        var body = TableJson.Split(response.Body, 4 * StoredJson.PropertyChars);
         var pk = PartitionKey(scope, key);
         var existing = await TableOps.GetAsync<IdempotencyEntity>(_table, pk, "", cancellationToken);
         await _table.UpsertEntityAsync(new IdempotencyEntity

@@ -25,7 +25,7 @@ internal static class Mapping
 
     public static ContactEntity ToEntity(Contact c)
     {
-        var p = TableJson.Split(TableJson.Write(c.Properties), 4);
+        var p = TableJson.Split(TableJson.Write(c.Properties), StoredJson.ContactPropertiesChars);
         return new ContactEntity
         {
             PartitionKey = c.Id,
@@ -59,7 +59,7 @@ internal static class Mapping
 
     public static SequenceEntity ToEntity(Sequence s)
     {
-        var steps = TableJson.Split(TableJson.Write(s.Steps.Select(x => new StoredStep(x.Type, x.Delay.ToString(), x.Subject, x.Body, x.TaskTitle, x.ContinueWithoutCompleting))), 12);
+        var steps = TableJson.Split(TableJson.Write(s.Steps.Select(x => new StoredStep(x.Type, x.Delay.ToString(), x.Subject, x.Body, x.TaskTitle, x.ContinueWithoutCompleting))), StoredJson.SequenceStepsChars);
         var w = s.Settings.SendWindow;
         return new SequenceEntity
         {
@@ -99,7 +99,7 @@ internal static class Mapping
 
     public static EnrollmentEntity ToEntity(Enrollment x)
     {
-        var events = TableJson.Split(TableJson.Write(x.Events), 4);
+        var events = TableJson.Split(TableJson.Write(x.Events), StoredJson.TimelineChars);
         return new EnrollmentEntity
         {
             PartitionKey = x.SequenceId,
@@ -131,6 +131,8 @@ internal static class Mapping
             Events1 = events[1],
             Events2 = events[2],
             Events3 = events[3],
+            Events4 = events[4],
+            Events5 = events[5],
         };
     }
 
@@ -161,12 +163,12 @@ internal static class Mapping
         ThreadSubject = e.ThreadSubject,
         Deferrals = e.Deferrals,
         Planned = TableJson.Read<Dictionary<int, DateTimeOffset>>(e.Planned, []),
-        Events = TableJson.Read<List<TimelineEvent>>(TableJson.Join(e.Events0, e.Events1, e.Events2, e.Events3), []),
+        Events = TableJson.Read<List<TimelineEvent>>(TableJson.Join(e.Events0, e.Events1, e.Events2, e.Events3, e.Events4, e.Events5), []),
     };
 
     public static TaskEntity ToEntity(TaskItem t)
     {
-        var body = TableJson.Split(t.Body ?? "", 4);
+        var body = TableJson.Split(t.Body ?? "", 4 * StoredJson.PropertyChars);
         return new TaskEntity
         {
             PartitionKey = t.UserId,

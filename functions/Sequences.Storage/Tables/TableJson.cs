@@ -1,35 +1,30 @@
 using System.Text.Json;
-using System.Text.Json.Serialization;
 using Azure;
 using Sequences.Core.Errors;
+using Sequences.Core.Model;
 
 namespace Sequences.Storage.Tables;
 
 /// <summary>JSON for table properties that hold lists and maps, and the failure mapping of table writes.</summary>
 internal static class TableJson
 {
-    public static readonly JsonSerializerOptions Options = new(JsonSerializerDefaults.Web)
-    {
-        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
-        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.CamelCase) },
-    };
+    public static JsonSerializerOptions Options => StoredJson.Options;
 
-    public static string Write<T>(T value) => JsonSerializer.Serialize(value, Options);
+    public static string Write<T>(T value) => StoredJson.Write(value);
 
     public static T Read<T>(string? json, T fallback) =>
         string.IsNullOrEmpty(json) ? fallback : JsonSerializer.Deserialize<T>(json, Options) ?? fallback;
 
     /// <summary>
-    /// A string property holds at most 64 KiB (32K UTF-16 chars); longer JSON is split across
-    /// numbered properties (the entity itself may hold up to 1 MiB).
+    /// Splits <paramref name="json"/> across the table properties that hold at most
+    /// <paramref name="maxChars"/> of it (<see cref="StoredJson.PropertyChars"/> each; unused ones
+    /// null). Validation keeps values within their budget, so a value that does not fit is a bug.
     /// </summary>
-    public const int ChunkChars = 30_000;
-
-    /// <summary>Splits <paramref name="json"/> into exactly <paramref name="slots"/> chunks (unused ones null).</summary>
-    public static string?[] Split(string json, int slots)
+    public static string?[] Split(string json, int maxChars)
     {
+        var slots = maxChars / StoredJson.PropertyChars;
         var chunks = new string?[slots];
-        var count = (json.Length + ChunkChars - 1) / ChunkChars;
+        var count = (json.Length + StoredJson.PropertyChars - 1) / StoredJson.PropertyChars;
         if (count > slots)
         {
             throw new InvalidOperationException($"A value of {json.Length} characters does not fit in {slots} table properties.");
@@ -37,7 +32,8 @@ internal static class TableJson
 
         for (var i = 0; i < count; i++)
         {
-            chunks[i] = json.Substring(i * ChunkChars, Math.Min(ChunkChars, json.Length - i * ChunkChars));
+            var at = i * StoredJson.PropertyChars;
+            chunks[i] = json.Substring(at, Math.Min(StoredJson.PropertyChars, json.Length - at));
         }
 
         return chunks;

@@ -333,7 +333,7 @@ internal sealed class EnrollmentStore(StorageClients clients) : IEnrollmentStore
     }
 
     private static readonly string[] StatsColumns =
-        ["PartitionKey", "RowKey", "ContactId", "SenderUserId", "FromAddress", "Status", "Phase", "CurrentStep", "EnrolledAt", "EndedAt", "EndReason", "Events0", "Events1", "Events2", "Events3"];
+        ["PartitionKey", "RowKey", "ContactId", "SenderUserId", "FromAddress", "Status", "Phase", "CurrentStep", "EnrolledAt", "EndedAt", "EndReason", "Events0", "Events1", "Events2", "Events3", "Events4", "Events5"];
 
     public async IAsyncEnumerable<Enrollment> ListForStatsAsync(string sequenceId, [EnumeratorCancellation] CancellationToken cancellationToken)
     {

@@ -13,11 +13,32 @@ public sealed class PickupTransport(string directory, ILogger<PickupTransport> l
 {
     public string Directory { get; } = Path.GetFullPath(directory);
 
+    /// <summary>
+    /// Sends of one key are serialised in the process: on Linux, <c>File.Move</c> without overwrite
+    /// checks for the target and then renames, so two concurrent moves could both "win". Striped,
+    /// so the gates stay few however many keys pass.
+    /// </summary>
+    private static readonly SemaphoreSlim[] Gates = [.. Enumerable.Range(0, 64).Select(_ => new SemaphoreSlim(1, 1))];
+
     public bool DeduplicatesResends => true;
 
     public async Task<EmailSendResult> SendAsync(OutgoingEmail email, CancellationToken cancellationToken)
     {
         var path = Path.Combine(Directory, FileName(email.IdempotencyKey));
+        var gate = Gates[(StringComparer.Ordinal.GetHashCode(path) & int.MaxValue) % Gates.Length];
+        await gate.WaitAsync(cancellationToken);
+        try
+        {
+            return await WriteOnceAsync(email, path, cancellationToken);
+        }
+        finally
+        {
+            gate.Release();
+        }
+    }
+
+    private async Task<EmailSendResult> WriteOnceAsync(OutgoingEmail email, string path, CancellationToken cancellationToken)
+    {
         var enrollmentId = MimeBuilder.EnrollmentIdOf(email);
         if (File.Exists(path))
         {

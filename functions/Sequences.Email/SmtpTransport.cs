@@ -6,6 +6,7 @@ using MailKit.Net.Smtp;
 using MailKit.Security;
 using Microsoft.Extensions.Logging;
 using Sequences.Core.Email;
+using Sequences.Core.Inbound;
 using Sequences.Core.Ports;
 
 namespace Sequences.Email;
@@ -220,11 +221,17 @@ public sealed class SmtpTransport : IEmailTransport, IAsyncDisposable, IDisposab
         _ => null,
     };
 
-    /// <summary>4xx is "try again later" whatever the stage; 5xx at RCPT is a hard bounce of that address.</summary>
+    /// <summary>
+    /// 4xx is "try again later" whatever the stage. A 5xx refusal is a hard bounce of the address
+    /// only when its reason is the address (<see cref="BounceReasons"/>: "550 5.1.1 user unknown"
+    /// at RCPT, or at DATA for servers that check late); "554 5.7.1 Relay access denied", a
+    /// blocklist, a policy or a full mailbox refuse the message, not the contact.
+    /// </summary>
     private static SendFailureKind FromReply(SmtpCommandException e) => (int)e.StatusCode switch
     {
         >= 400 and < 500 => SendFailureKind.NotSent,
-        >= 500 and < 600 when e.ErrorCode == SmtpErrorCode.RecipientNotAccepted => SendFailureKind.RecipientRejected,
+        >= 500 and < 600 when e.ErrorCode is SmtpErrorCode.RecipientNotAccepted or SmtpErrorCode.MessageNotAccepted
+            && BounceReasons.Classify(null, string.Create(CultureInfo.InvariantCulture, $"{(int)e.StatusCode} {e.Message}")).Hard => SendFailureKind.RecipientRejected,
         >= 500 and < 600 => SendFailureKind.Rejected,
         _ => SendFailureKind.Unknown,
     };

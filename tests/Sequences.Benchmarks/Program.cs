@@ -16,6 +16,7 @@ using Sequences.Functions.Hosting.Standalone;
 using Sequences.Functions.Workflow;
 using Sequences.Storage;
 using Sequences.Storage.Local;
+using Sequences.Testing;
 
 // The engine (one Durable Functions orchestration per enrollment, on the Azure Storage provider)
 // measured on a fresh in-memory Azurite, once per column: (A) Durable Functions' default settings
@@ -23,6 +24,11 @@ using Sequences.Storage.Local;
 // enrollments sleep on long timers, a steady load, an idle period, and a restart after kill -9.
 CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
 CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
+if (args is ["bounces", .. var bounceArgs])
+{
+    return await BounceScript.RunAsync(bounceArgs);
+}
+
 var options = BenchmarkOptions.Parse(args);
 using var cancel = new CancellationTokenSource();
 Console.CancelKeyPress += (_, e) =>
@@ -43,6 +49,37 @@ foreach (var column in columns)
 }
 
 Report.PrintTable(results, options);
+return 0;
+
+/// <summary>
+/// <c>bounces [--url U] [--api-key K] [--folder F]</c>: feeds a folder of labelled bounces through
+/// a running app (<see cref="BounceCheck"/>) and prints agreement, false-hard and false-soft.
+/// </summary>
+internal static class BounceScript
+{
+    public static async Task<int> RunAsync(string[] args)
+    {
+        string Arg(string name, string fallback) => args.SkipWhile(a => a != name).Skip(1).FirstOrDefault() ?? fallback;
+        using var api = new HttpClient { BaseAddress = new Uri(Arg("--url", "http://127.0.0.1:7071").TrimEnd('/') + "/") };
+        if (Arg("--api-key", "") is { Length: > 0 } key)
+        {
+            api.DefaultRequestHeaders.Add("X-Api-Key", key);
+        }
+
+        var check = new BounceCheck(api, Arg("--folder", Path.Combine("tests", "fixtures", "bounces")));
+        var sequence = await check.SetUpAsync(CancellationToken.None);
+        var outcomes = new ConcurrentBag<BounceOutcome>();
+        await Parallel.ForEachAsync(check.Cases().Select((c, i) => (c, i)), new ParallelOptions { MaxDegreeOfParallelism = 8 },
+            async (x, ct) => outcomes.Add(await check.RunAsync(sequence, x.c, x.i, ct)));
+        foreach (var o in outcomes.Where(o => !o.Agrees || (o.Case.ExpectReason is { } r && r != o.Reason)).OrderBy(o => o.Case.File, StringComparer.Ordinal))
+        {
+            Console.WriteLine($"  {o.Case.File}: labelled {(o.Case.ExpectHard ? "hard" : "soft")} {o.Case.ExpectReason}, got {(o.Hard ? "hard" : "soft")} {o.Reason}");
+        }
+
+        Console.WriteLine(BounceCheck.Summary([.. outcomes]));
+        return 0;
+    }
+}
 
 internal sealed record BenchmarkOptions(
     int Contacts, string Delay, int Senders, int RawSeconds, int EnrollConcurrency, int Background, int SteadySeconds, int IdleMinutes, string Columns)

@@ -233,14 +233,16 @@ public class InboundClassifierTests
 
     [Theory]
     [InlineData("5.1.1", true)]
-    [InlineData("5.0.0", true)]
+    [InlineData("5.0.0", false)] // says nothing about why: soft (three of them escalate)
     [InlineData("5.7.1", false)] // a policy or spam refusal: the address may work
     [InlineData("5.1.10", true)]
     [InlineData("5.2.2", false)]
     [InlineData("4.4.7", false)]
     [InlineData("4.2.2", false)]
-    [InlineData("5.0.0 (permanent failure)", true)]
-    public void A_failed_recipient_is_a_hard_bounce_only_for_permanent_statuses(string status, bool hard)
+    [InlineData("5.0.0 (permanent failure)", false)]
+    [InlineData("5.1.2", true)]
+    [InlineData("5.1.6", true)]
+    public void A_failed_recipient_is_a_hard_bounce_only_when_its_status_says_the_address_is_bad(string status, bool hard)
     {
         var result = InboundClassifier.Classify(Email(from: "mailer-daemon@mx.acme.test", report: Report(Rcpt("failed", status))));
 
@@ -252,7 +254,7 @@ public class InboundClassifierTests
 
     [Theory]
     [InlineData("smtp; 550 5.1.1 <ann@buyer.test>: Recipient address rejected", true)]
-    [InlineData("smtp; 550 Requested action not taken: mailbox unavailable", true)]
+    [InlineData("smtp; 550 Requested action not taken: mailbox unavailable", false)] // generic: many systems say it of policy refusals too
     [InlineData("smtp; 552 Mailbox full", false)]
     [InlineData("smtp; 451 Try again later", false)]
     [InlineData(null, false)]

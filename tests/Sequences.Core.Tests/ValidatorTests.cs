@@ -80,4 +80,27 @@ public class ValidatorTests
         Assert.True(updated.Unsubscribed);
         Assert.Equal("new@buyer.test", updated.Email);
     }
+
+    [Theory]
+    [InlineData("c1", null)]
+    [InlineData("ann@buyer.test", null)]
+    [InlineData("M\u00fcller", null)]
+    [InlineData("Mu\u0308ller", "NFC")]
+    [InlineData("a/b", "/")]
+    [InlineData("a%2Fb", "%")]
+    [InlineData("a\u0085b", "control")]
+    [InlineData("a\u001fb", "control")]
+    [InlineData("a#b", "#")]
+    public void Ids_that_storage_keys_or_urls_cannot_hold_are_refused(string id, string? problem)
+    {
+        var found = FieldErrors.IdProblem(id);
+        if (problem is null)
+        {
+            Assert.Null(found);
+        }
+        else
+        {
+            Assert.Contains(problem, found, StringComparison.Ordinal);
+        }
+    }
 }

@@ -70,6 +70,21 @@ public class InboundTests
     }
 
     [Fact]
+    public async Task A_reply_whose_authentication_failed_is_recorded_for_review_and_not_acted_on()
+    {
+        var (app, enrollment, _, first) = await RunningAsync(steps: "P1D");
+        await using var _ = app;
+        var forged = Reply("ann@buyer.test", "rita@acme.test", $"Re: {first.Subject}", "Stop.", $"<{first.MessageId}>");
+        forged.Headers.Add("Authentication-Results", "mx.acme.test; spf=fail smtp.mailfrom=buyer.test; dkim=none; dmarc=fail (p=REJECT) header.from=buyer.test");
+        using var response = await PostRawAsync(app, forged);
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+
+        var unmatched = await Eventually.ValueAsync(() => app.GetAsync("/api/inbound/unmatched"), u => u.GetProperty("items").GetArrayLength() > 0, Wait, "the forged reply listed for review");
+        Assert.Contains("Authentication-Results", unmatched.GetProperty("items")[0].GetProperty("reason").GetString(), StringComparison.Ordinal);
+        Assert.Equal("active", (await app.EnrollmentAsync(enrollment)).GetProperty("status").GetString());
+    }
+
+    [Fact]
     public async Task The_contact_writing_to_the_sender_from_an_alias_without_threading_ends_it()
     {
         var (app, enrollment, to, _) = await RunningAsync();
@@ -222,13 +237,20 @@ public class InboundTests
         var enrollment = await app.EnrollAsync(seq);
 
         using var noKey = new HttpClient { BaseAddress = app.BaseUrl };
+
+        // The app never fetches a URL it is sent: the handshake's validationUrl (here a listener that would notice) is left alone.
+        using var trap = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
+        trap.Start();
+        var trapUrl = $"http://127.0.0.1:{((IPEndPoint)trap.LocalEndpoint).Port}/validate?code=ABC-123";
         using var validation = new HttpRequestMessage(HttpMethod.Post, "api/inbound/eventgrid")
         {
-            Content = new StringContent("""[{"id":"v1","eventType":"Microsoft.EventGrid.SubscriptionValidationEvent","data":{"validationCode":"ABC-123"},"eventTime":"2026-11-23T10:00:00Z","dataVersion":"1"}]""", Encoding.UTF8, "application/json"),
+            Content = new StringContent($$"""[{"id":"v1","eventType":"Microsoft.EventGrid.SubscriptionValidationEvent","data":{"validationCode":"ABC-123","validationUrl":"{{trapUrl}}"},"eventTime":"2026-11-23T10:00:00Z","dataVersion":"1"}]""", Encoding.UTF8, "application/json"),
             Headers = { { "aeg-event-type", "SubscriptionValidation" } },
         };
         using var validated = await noKey.SendAsync(validation);
         Assert.Equal("ABC-123", (await validated.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("validationResponse").GetString());
+        await Task.Delay(500);
+        Assert.False(trap.Pending(), "the app fetched the validationUrl");
 
         using var options = new HttpRequestMessage(HttpMethod.Options, "api/inbound/eventgrid") { Headers = { { "WebHook-Request-Origin", "eventgrid.azure.net" } } };
         using var handshake = await noKey.SendAsync(options);
@@ -303,7 +325,14 @@ public class InboundTests
 
         await DrainInboundAsync(app);
         Assert.Equal("REPLIED", (await app.EnrollmentAsync(enrollment)).GetProperty("endReason").GetString());
-        Assert.Equal("REPLIED", (await app.EnrollmentAsync(enrollment2)).GetProperty("endReason").GetString());
+        var replied = await app.EnrollmentAsync(enrollment2);
+        Assert.Equal("REPLIED", replied.GetProperty("endReason").GetString());
+
+        // The same signed post replayed inside the signature window changes nothing.
+        using var replay = await app.Client.PostAsync("api/inbound/mailgun", Mailgun(signature));
+        Assert.Equal(HttpStatusCode.Accepted, replay.StatusCode);
+        await DrainInboundAsync(app);
+        Assert.Equal(replied.ToString(), (await app.EnrollmentAsync(enrollment2)).ToString());
     }
 
     /// <summary>Runs what is on an inbound queue through its function, as the host would (for apps without local triggers).</summary>

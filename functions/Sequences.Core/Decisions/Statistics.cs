@@ -21,7 +21,11 @@ public sealed record SequenceStats(
     int Bounces,
     int Unsubscribes,
     int MeetingsBooked,
-    IReadOnlyList<StepStats> Steps);
+    IReadOnlyList<StepStats> Steps)
+{
+    /// <summary>Bounces (hard and soft, and those recorded for review) by reason code (<c>USER_UNKNOWN</c>, <c>MAILBOX_FULL</c>, …).</summary>
+    public IReadOnlyDictionary<string, int> BouncesByReason { get; init; } = new Dictionary<string, int>();
+}
 
 /// <summary>Computes <see cref="SequenceStats"/>. Pure.</summary>
 public static class Statistics
@@ -31,6 +35,7 @@ public static class Statistics
         int enrolled = 0, active = 0, paused = 0, finished = 0, unenrolled = 0, sent = 0, created = 0, completed = 0;
         int replies = 0, bounces = 0, unsubscribes = 0, meetings = 0;
         var byReason = new SortedDictionary<string, int>(StringComparer.Ordinal);
+        var bounceReasons = new SortedDictionary<string, int>(StringComparer.Ordinal);
         var stepCount = sequence.Steps.Count;
         var stepSent = new int[stepCount + 1];
         var stepCreated = new int[stepCount + 1];
@@ -80,6 +85,9 @@ public static class Statistics
                     case EventTypes.MeetingBooked:
                         met = true;
                         break;
+                    case EventTypes.Bounced or EventTypes.SoftBounce or EventTypes.DeliveryFailed when ev.Reason is { } code:
+                        bounceReasons[code] = bounceReasons.GetValueOrDefault(code) + 1;
+                        break;
                 }
             }
 
@@ -93,6 +101,9 @@ public static class Statistics
             .Select(n => new StepStats(n, sequence.Steps[n - 1].Type, stepSent[n], stepCreated[n], stepCompleted[n], stepSkipped[n]))
             .ToList();
         return new SequenceStats(sequence.Id, enrolled, active, paused, finished, unenrolled, byReason, sent, created, completed,
-            replies, bounces, unsubscribes, meetings, steps);
+            replies, bounces, unsubscribes, meetings, steps)
+        {
+            BouncesByReason = bounceReasons,
+        };
     }
 }

@@ -31,6 +31,9 @@ public sealed class SequencesOptions
     /// </summary>
     public string? UnsubscribePreviousSecrets { get; set; }
 
+    /// <summary>How inbound replies and bounces' Authentication-Results are honoured (see <see cref="Inbound.InboundAuthenticationPolicy"/>).</summary>
+    public Inbound.InboundAuthenticationPolicy InboundAuthentication { get; set; } = Inbound.InboundAuthenticationPolicy.Honour;
+
     public IEnumerable<byte[]> PreviousUnsubscribeKeys() =>
         (UnsubscribePreviousSecrets ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(Convert.FromBase64String);
 }

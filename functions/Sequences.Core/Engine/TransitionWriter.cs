@@ -71,11 +71,22 @@ public sealed class TransitionWriter(
     }
 
     /// <summary>Read-modify-write of a contact with retries; <paramref name="change"/> returns null for "no change".</summary>
-    public async Task UpdateContactAsync(string contactId, Func<Contact, Contact?> change, CancellationToken cancellationToken)
+    public Task UpdateContactAsync(string contactId, Func<Contact, Contact?> change, CancellationToken cancellationToken) =>
+        UpdateAsync(() => contacts.GetAsync(contactId, cancellationToken), (c, etag) => contacts.UpsertAsync(c, etag, cancellationToken), change);
+
+    public async Task UpdateUserAsync(string userId, Func<User, User?> change, CancellationToken cancellationToken)
+    {
+        await UpdateAsync(() => users.GetAsync(userId, cancellationToken), (u, etag) => users.UpsertAsync(u, etag, cancellationToken), change);
+        references.InvalidateSender(userId);
+    }
+
+    /// <summary>Read, change, write conditionally; on a conflict read again (a change that returns null changes nothing).</summary>
+    private static async Task UpdateAsync<T>(Func<Task<Versioned<T>?>> read, Func<T, string, Task<string>> write, Func<T, T?> change)
+        where T : class
     {
         for (var attempt = 1; ; attempt++)
         {
-            var current = await contacts.GetAsync(contactId, cancellationToken);
+            var current = await read();
             if (current is null || change(current.Value) is not { } changed)
             {
                 return;
@@ -83,7 +94,7 @@ public sealed class TransitionWriter(
 
             try
             {
-                await contacts.UpsertAsync(changed, current.ETag, cancellationToken);
+                await write(changed, current.ETag);
                 return;
             }
             catch (ConcurrencyException) when (attempt < 10)

@@ -21,7 +21,7 @@ public static partial class InboundClassifier
     /// <summary>Mailboxes whose messages are the mail system's, not a person's (RFC 5321 §4.5.1, RFC 2142).</summary>
     private static readonly HashSet<string> DaemonMailboxes = new(StringComparer.OrdinalIgnoreCase)
     {
-        "mailer-daemon", "postmaster", "mail-daemon", "mailerdaemon",
+        "mailer-daemon", "postmaster", "mail-daemon", "mailerdaemon", "mail.delivery.system", "mail-delivery-system", "maildeliverysystem",
     };
 
     /// <summary>Headers whose mere presence marks an auto-responder (no standard value to check).</summary>
@@ -57,7 +57,9 @@ public static partial class InboundClassifier
 
         if (email.Report is { } report)
         {
-            return FromReport(report, report.OriginalMessageId ?? ThreadParent(email));
+            var afterData = AfterData().IsMatch(email.TextSnippet);
+            var statuses = report.Recipients.Select(r => r with { AfterData = afterData }).ToList();
+            return FromReport(report with { Recipients = statuses }, report.OriginalMessageId ?? ThreadParent(email));
         }
 
         if (PlainBounce(email) is { } bounce)
@@ -83,50 +85,7 @@ public static partial class InboundClassifier
         var failed = report.Recipients.Where(r => r.Action.Trim().Equals("failed", StringComparison.OrdinalIgnoreCase)).ToList();
         return failed.Count == 0
             ? new InboundClass.DeliveryNotice(report.Recipients, originalMessageId)
-            : new InboundClass.Bounce(failed.Any(IsPermanent), failed, originalMessageId);
-    }
-
-    /// <summary>
-    /// A failed recipient is permanent when its status is 5.x.x other than 5.2.2 (mailbox full: the
-    /// mailbox exists and may empty) and 5.7.x (security or policy: the message was refused — as spam,
-    /// say — not the address, and suppressing a working address for good costs more than three more
-    /// tries). Without a readable status the diagnostic's codes decide; with
-    /// nothing readable at all it counts as temporary, so one unreadable report never suppresses an
-    /// address for good (repeated soft bounces escalate anyway).
-    /// </summary>
-    private static bool IsPermanent(DeliveryStatus status) =>
-        StatusPermanence(status.Status) ?? DiagnosticPermanence(status.Diagnostic) ?? false;
-
-    private static bool? StatusPermanence(string? text)
-    {
-        if (text is null || EnhancedStatus().Match(text) is not { Success: true } m)
-        {
-            return null;
-        }
-
-        return m.Groups["class"].Value switch
-        {
-            "5" => !(m.Groups["subject"].Value == "2" && m.Groups["detail"].Value == "2") && m.Groups["subject"].Value != "7",
-            "4" => false,
-            _ => null,
-        };
-    }
-
-    /// <summary>"smtp; 550 5.1.1 …": the enhanced code if there is one, else the SMTP reply code (552 is "storage exceeded").</summary>
-    private static bool? DiagnosticPermanence(string? diagnostic)
-    {
-        if (diagnostic is null)
-        {
-            return null;
-        }
-
-        if (StatusPermanence(diagnostic) is { } permanent)
-        {
-            return permanent;
-        }
-
-        var reply = SmtpReplyCode().Match(diagnostic);
-        return reply.Success ? reply.Value[0] == '5' && reply.Value != "552" : null;
+            : new InboundClass.Bounce(failed.Any(f => f.Verdict.Hard), failed, originalMessageId);
     }
 
     // ---------------------------------------------------------------- plain-text bounces
@@ -138,7 +97,8 @@ public static partial class InboundClassifier
     /// </summary>
     private static InboundClass? PlainBounce(InboundEmail email)
     {
-        var local = email.From.Split('@')[0].Trim();
+        // "From: MAILER-DAEMON <>" has no address: its name says who wrote it.
+        var local = (email.From.Length > 0 ? email.From : email.FromName ?? email.Header("from") ?? "").Split('@', '<')[0].Trim().Trim('"');
         if (!DaemonMailboxes.Contains(local))
         {
             return null;
@@ -156,15 +116,28 @@ public static partial class InboundClassifier
             FailedRecipient(email, text) ?? "",
             delayed ? "delayed" : "failed",
             code.Success ? code.Value : "",
-            DiagnosticLine(text, code));
+            DiagnosticLine(text, code))
+        {
+            Notice = NoticeText(text),
+            AfterData = AfterData().IsMatch(NoticeText(text)),
+        };
         var original = ThreadParent(email) ?? QuotedMessageId(text);
         if (delayed)
         {
             return new InboundClass.DeliveryNotice([status], original);
         }
 
-        var hard = StatusPermanence(status.Status) ?? PermanentWording().IsMatch(text);
-        return new InboundClass.Bounce(hard, [status], original);
+        return new InboundClass.Bounce(status.Verdict.Hard, [status], original);
+    }
+
+    /// <summary>
+    /// The mail system's own words: the text above the returned message (whose headers and body,
+    /// our own email, must not be read as the reason), at most 4,000 characters.
+    /// </summary>
+    private static string NoticeText(string text)
+    {
+        var end = ReturnedMessageStart().Match(text) is { Success: true } m ? m.Index : text.Length;
+        return text[..Math.Min(end, 4000)];
     }
 
     /// <summary>
@@ -532,10 +505,15 @@ public static partial class InboundClassifier
     [GeneratedRegex(@"(?<![\d.])(?<class>[245])\.(?<subject>[0-7])\.(?<detail>\d{1,3})(?!\.?\d)", RegexOptions.CultureInvariant)]
     private static partial Regex EnhancedStatus();
 
-    [GeneratedRegex(@"(?<![\d.])[45]\d\d(?![\d.])", RegexOptions.CultureInvariant)]
-    private static partial Regex SmtpReplyCode();
+    /// <summary>Where a bounce says the refusal came: after the message was sent (Postfix, Sendmail, Exim wording).</summary>
+    [GeneratedRegex(@"end of data|in reply to data command|after data command|>>> data\s*\r?\n\s*<<< [45]\d\d(?![\s\S]{0,400}need rcpt)", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
+    private static partial Regex AfterData();
 
-    [GeneratedRegex(@"undeliver(?:ed|able)|returned mail|returned to sender|delivery status notification \((?:failure|failed)\)|mail delivery (?:failed|failure|system)|delivery (?:has )?failed|delivery failure|failure notice|message not delivered|could not be delivered|unzustellbar|nicht zustellbar|non remis|non distribuable|no se puede entregar|no entregado",
+    /// <summary>Where bounces start quoting the returned message: a separator line, or its first header lines.</summary>
+    [GeneratedRegex(@"^[ \t]*(-{2,}|={2,}|_{3,}).{0,60}(original|copy|returned|unsent|undelivered|message follows|message header|headers of|below this line)|^[ \t]*(original message headers|below this line is a copy|the original message was received)|^(Received|Return-Path|Message-I[Dd]|DKIM-Signature|MIME-Version|Content-Type|X-Sequences-[A-Za-z]+):", RegexOptions.IgnoreCase | RegexOptions.Multiline | RegexOptions.CultureInvariant)]
+    private static partial Regex ReturnedMessageStart();
+
+    [GeneratedRegex(@"undeliver(?:ed|able)|returned mail|returned to sender|delivery status notification \((?:failure|failed)\)|^delivery status(?: notification)?(?:: error)?$|error sending your (?:e-?)?mail|mail delivery (?:failed|failure|system)|delivery (?:has )?failed|delivery failure|failure notice|message not delivered|could not be delivered|unzustellbar|nicht zustellbar|non remis|non distribuable|no se puede entregar|no entregado",
         RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
     private static partial Regex FailureSubject();
 

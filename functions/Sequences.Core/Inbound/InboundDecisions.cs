@@ -32,7 +32,11 @@ public static class InboundDecisions
         return new EndDecision.Apply(new Transition(e.WithEvent(news)));
     }
 
-    /// <summary>A soft bounce escalates to a hard one once an enrollment has had this many.</summary>
-    public static bool SoftBouncesExhausted(Enrollment e) =>
-        e.Events.Count(x => x.Type == EventTypes.SoftBounce) + 1 >= SoftBounceLimit;
+    /// <summary>
+    /// A soft bounce escalates to a hard one once an enrollment has had this many for the same
+    /// reason (three different transient failures do not condemn an address). Failures about our
+    /// sending never escalate: they are not the contact's.
+    /// </summary>
+    public static bool SoftBouncesExhausted(Enrollment e, BounceVerdict verdict) =>
+        !verdict.AboutSender && e.Events.Count(x => x.Type == EventTypes.SoftBounce && x.Reason == verdict.Code) + 1 >= SoftBounceLimit;
 }

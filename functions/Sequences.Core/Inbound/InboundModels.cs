@@ -27,7 +27,27 @@ public sealed record InboundEmail(
 public sealed record DeliveryReport(IReadOnlyList<DeliveryStatus> Recipients, string? OriginalMessageId);
 
 /// <summary>One recipient of a DSN: <c>Final-Recipient</c>, <c>Action</c> (failed, delayed, delivered…), <c>Status</c> (5.1.1), <c>Diagnostic-Code</c>.</summary>
-public sealed record DeliveryStatus(string Recipient, string Action, string Status, string? Diagnostic);
+public sealed record DeliveryStatus(string Recipient, string Action, string Status, string? Diagnostic)
+{
+    /// <summary>The whole notice of a plain-text bounce (its reason may be anywhere in it), when there is no DSN.</summary>
+    public string? Notice { get; init; }
+
+    /// <summary>The bounce says the refusal came after the message itself was sent (at DATA).</summary>
+    public bool AfterData { get; init; }
+
+    /// <summary>
+    /// Why it failed and whether for good (see <see cref="BounceReasons"/>): from the diagnostic,
+    /// else (a plain-text bounce whose reason is elsewhere in its words) from the whole notice.
+    /// </summary>
+    public BounceVerdict Verdict
+    {
+        get
+        {
+            var verdict = BounceReasons.Classify(Status, Diagnostic, AfterData);
+            return verdict.Reason == BounceReason.Undetermined && Notice is not null ? BounceReasons.Classify(Status, Notice, AfterData) : verdict;
+        }
+    }
+}
 
 /// <summary>An Azure Communication Services <c>EmailDeliveryReportReceived</c> event.</summary>
 public sealed record DeliveryReportEvent(

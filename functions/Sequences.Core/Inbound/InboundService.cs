@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 using Sequences.Core.Email;
 using Sequences.Core.Engine;
 using Sequences.Core.Model;
@@ -21,6 +22,7 @@ public sealed class InboundService(
     EnrollmentService service,
     Automation.AutomationService automation,
     TransitionWriter writer,
+    IOptions<SequencesOptions> options,
     TimeProvider time,
     ILogger<InboundService> logger)
 {
@@ -69,6 +71,15 @@ public sealed class InboundService(
     private async Task EmailAsync(InboundItem item, InboundEmail email, CancellationToken ct)
     {
         var kind = InboundClassifier.Classify(email);
+        if (MessageAuthentication.Refusal(email, options.Value.InboundAuthentication) is { } refusal)
+        {
+            // Anyone can write a reply- or bounce-shaped email: one that failed authentication changes nothing.
+            logger.InboundEmail(email.MessageId, kind.GetType().Name, false);
+            await log.AddUnmatchedAsync(new UnmatchedInbound(email.MessageId, item.ReceivedAt, item.Source, item.Kind, email.From,
+                [.. email.To, .. email.Cc], email.Subject, kind.GetType().Name, refusal), ct);
+            return;
+        }
+
         var matched = kind switch
         {
             InboundClass.Bounce b => await BounceAsync(email, b, ct),
@@ -161,23 +172,31 @@ public sealed class InboundService(
     }
 
     /// <summary>
-    /// A hard bounce suppresses the address (every contact with it) and ends their enrollments; a soft
-    /// one is recorded (the mail system retries) and counts as hard after <see cref="InboundDecisions.SoftBounceLimit"/>.
+    /// Each failed recipient by its reason (<see cref="BounceReasons"/>): a hard failure suppresses
+    /// the address (every contact with it) and ends their enrollments; a soft one is recorded (the
+    /// mail system retries) and counts as hard after <see cref="InboundDecisions.SoftBounceLimit"/>
+    /// of the same reason; one about our sending is flagged on the sender instead. A report that
+    /// does not quote our Message-ID suppresses no one: anyone can send a bounce-shaped email.
     /// </summary>
     private async Task<bool> BounceAsync(InboundEmail email, InboundClass.Bounce bounce, CancellationToken ct)
     {
         var original = await EnrollmentOfMessageAsync(bounce.OriginalMessageId, ct);
-        var recipients = bounce.Failed.Select(f => f.Recipient).Where(r => r.Contains('@', StringComparison.Ordinal)).ToList();
-        if (original is not null && await contacts.GetAsync(original.ContactId, ct) is { Value.Email: { } enrolledAddress } && !recipients.Any(r => EmailAddresses.SameMailbox(r, enrolledAddress)))
+        var failures = bounce.Failed
+            .Where(f => f.Recipient.Contains('@', StringComparison.Ordinal))
+            .Select(f => (f.Recipient, f.Verdict, Detail: $"{f.Recipient} {f.Status} {f.Diagnostic}".Trim()))
+            .ToList();
+        if (original is not null && await contacts.GetAsync(original.ContactId, ct) is { Value.Email: { } enrolledAddress }
+            && !failures.Any(f => EmailAddresses.SameMailbox(f.Recipient, enrolledAddress)) && bounce.Failed.Count > 0)
         {
-            recipients.Add(enrolledAddress);
+            // The report names an address we did not send to (a forwarder's): it is about the enrolled one.
+            var worst = bounce.Failed.FirstOrDefault(f => f.Verdict.Hard) ?? bounce.Failed[0];
+            failures.Add((enrolledAddress, worst.Verdict, $"{worst.Recipient} {worst.Status} {worst.Diagnostic}".Trim()));
         }
 
-        var status = string.Join("; ", bounce.Failed.Select(f => $"{f.Recipient} {f.Status} {f.Diagnostic}".Trim()));
         var matched = false;
-        foreach (var recipient in recipients.Distinct(StringComparer.OrdinalIgnoreCase))
+        foreach (var failure in failures.DistinctBy(f => f.Recipient, StringComparer.OrdinalIgnoreCase))
         {
-            matched |= await DeliveryFailedAsync(recipient, bounce.Hard, email.MessageId, status, original, ct);
+            matched |= await DeliveryFailedAsync(failure.Recipient, failure.Verdict, email.MessageId, failure.Detail, original, actOn: original is not null, ct);
         }
 
         return matched;
@@ -195,14 +214,24 @@ public sealed class InboundService(
         return true;
     }
 
-    /// <summary>An ACS delivery report: Bounced/Suppressed are hard bounces; Failed (and spam filtering) is recorded for review.</summary>
+    /// <summary>
+    /// ACS says Bounced for what it counts as a hard bounce and Suppressed for an address on its
+    /// suppression list; the recipient server's words, when ACS passes them on, say why, and they
+    /// decide as they do for any bounce. Without them the address is taken as bad, as ACS says.
+    /// </summary>
+    private static BounceVerdict AcsVerdict(DeliveryReportEvent report) =>
+        report.Status == "Bounced" && BounceReasons.Classify(null, report.Detail) is { Reason: not BounceReason.Undetermined } verdict
+            ? verdict
+            : new BounceVerdict(report.Status == "Suppressed" ? BounceReason.NotAccepting : BounceReason.UserUnknown, Permanent: true);
+
+    /// <summary>An ACS delivery report: Bounced/Suppressed by their reason (<see cref="AcsVerdict"/>); Failed (and spam filtering) is recorded for review.</summary>
     private async Task ReportAsync(InboundItem item, DeliveryReportEvent report, CancellationToken ct)
     {
         var detail = $"{report.Status}: {report.Detail}".TrimEnd(' ', ':');
         var matched = report.Status switch
         {
             "Delivered" or "Expanded" => true,
-            "Bounced" or "Suppressed" => await DeliveryFailedAsync(report.Recipient, hard: true, report.EventId, detail, null, ct),
+            "Bounced" or "Suppressed" => await DeliveryFailedAsync(report.Recipient, AcsVerdict(report), report.EventId, detail, null, actOn: true, ct),
             _ => await RecordOnRecipientAsync(report.Recipient, new TimelineEvent(EventTypes.DeliveryFailed, time.GetUtcNow(), MessageId: report.EventId,
                 Reason: report.Status, Detail: $"Delivery to {report.Recipient} {detail}; review the address."), ct),
         };
@@ -242,7 +271,8 @@ public sealed class InboundService(
         }
     }
 
-    private async Task<bool> DeliveryFailedAsync(string recipient, bool hard, string inboundId, string detail, Enrollment? original, CancellationToken ct)
+    private async Task<bool> DeliveryFailedAsync(
+        string recipient, BounceVerdict verdict, string inboundId, string detail, Enrollment? original, bool actOn, CancellationToken ct)
     {
         var matched = false;
         var contactsAtAddress = await ContactsWithAsync(recipient, ct);
@@ -256,8 +286,9 @@ public sealed class InboundService(
         {
             var active = await ActiveEnrollmentAsync(contact.Id, ct);
             var target = active ?? (original?.ContactId == contact.Id ? original : null);
-            var escalate = !hard && target is not null && InboundDecisions.SoftBouncesExhausted(target);
-            if (hard || escalate)
+            var escalate = actOn && !verdict.Hard && target is not null && InboundDecisions.SoftBouncesExhausted(target, verdict);
+            var suppress = actOn && (verdict.Hard || escalate);
+            if (suppress)
             {
                 // Suppress the address first: it holds even if the enrollment write below loses a race.
                 var now = time.GetUtcNow();
@@ -267,16 +298,33 @@ public sealed class InboundService(
 
             if (target is not null)
             {
-                var type = hard || escalate ? EventTypes.Bounced : EventTypes.SoftBounce;
-                var text = escalate ? $"Soft bounce number {InboundDecisions.SoftBounceLimit}: treated as permanent. {detail}" : detail;
-                var news = new TimelineEvent(type, time.GetUtcNow(), target.CurrentStep, MessageId: inboundId, Detail: text);
-                await service.RecordNewsAsync(target.Id, news, hard || escalate ? EndReasons.Bounced : null, ct);
+                await RecordFailureAsync(target, verdict, inboundId, detail, actOn, escalate, suppress, ct);
             }
 
             matched = true;
         }
 
         return matched;
+    }
+
+    private async Task RecordFailureAsync(
+        Enrollment target, BounceVerdict verdict, string inboundId, string detail, bool actOn, bool escalate, bool suppress, CancellationToken ct)
+    {
+        var now = time.GetUtcNow();
+        var (type, text) = (actOn, verdict.AboutSender, escalate, suppress) switch
+        {
+            (false, _, _, _) => (EventTypes.DeliveryFailed, $"A bounce that does not quote our Message-ID: recorded for review, not acted on. {detail}"),
+            (_, true, _, _) => (EventTypes.SoftBounce, $"Refused because of how we send, not the address: the sender should review it. {detail}"),
+            (_, _, true, _) => (EventTypes.Bounced, $"Soft bounce number {InboundDecisions.SoftBounceLimit} for {verdict.Code}: treated as permanent. {detail}"),
+            (_, _, _, true) => (EventTypes.Bounced, detail),
+            _ => (EventTypes.SoftBounce, detail),
+        };
+        await service.RecordNewsAsync(target.Id, new TimelineEvent(type, now, target.CurrentStep, MessageId: inboundId, Reason: verdict.Code, Detail: text),
+            suppress ? EndReasons.Bounced : null, ct);
+        if (actOn && verdict.AboutSender)
+        {
+            await writer.UpdateUserAsync(target.SenderUserId, u => u with { DeliveryIssue = new DeliveryIssue(verdict.Code, now, target.Id, detail) }, ct);
+        }
     }
 
     private async Task<bool> RecordOnRecipientAsync(string recipient, TimelineEvent news, CancellationToken ct)

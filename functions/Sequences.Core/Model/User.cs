@@ -12,6 +12,12 @@ public sealed record User(
     DateTimeOffset CreatedAt,
     DateTimeOffset UpdatedAt)
 {
+    /// <summary>
+    /// The latest delivery failure that was about this user's sending (blocked, policy, rate,
+    /// relay, authentication), for review: set by the engine, kept when the user is replaced.
+    /// </summary>
+    public DeliveryIssue? DeliveryIssue { get; init; }
+
     /// <summary>HubSpot's default daily limit of sequence emails per user.</summary>
     public const int DefaultDailySendLimit = 500;
 
@@ -24,3 +30,6 @@ public sealed record User(
     public bool CanSendFrom(string address) =>
         SendableAddresses.Any(a => string.Equals(a, address, StringComparison.OrdinalIgnoreCase));
 }
+
+/// <summary>A delivery failure about how a user sends: the reason code, when, which enrollment, and the mail system's words.</summary>
+public sealed record DeliveryIssue(string Reason, DateTimeOffset At, string? EnrollmentId, string Detail);

@@ -78,6 +78,18 @@ public sealed class FieldErrors
             && a.Host.Contains('.', StringComparison.Ordinal) && !a.Host.StartsWith('[');
     }
 
+    private static bool IsNfc(string text)
+    {
+        try
+        {
+            return text.IsNormalized(System.Text.NormalizationForm.FormC);
+        }
+        catch (ArgumentException)
+        {
+            return false; // an unpaired surrogate
+        }
+    }
+
     /// <summary>
     /// Ids go into Table Storage keys and URLs: at most 128 UTF-16 code units, no spaces or control
     /// characters (U+0000–001F, U+007F–009F), none of the key-forbidden <c>/ \ # ?</c>, and no
@@ -98,6 +110,12 @@ public sealed class FieldErrors
         if (id.Any(c => char.IsControl(c) || c is '/' or '\\' or '#' or '?' or '%' || char.IsWhiteSpace(c)))
         {
             return "An id may not contain spaces, control characters or any of / \\ # ? %.";
+        }
+
+        if (!IsNfc(id))
+        {
+            // Two spellings of "Müller" would be two records that look the same: one spelling only.
+            return "An id must be Unicode text in normalisation form C (NFC), with no unpaired surrogates.";
         }
 
         return null;
@@ -182,7 +200,10 @@ public static class Validator
             c.TimeZone,
             c.Active ?? true,
             existing?.CreatedAt ?? now,
-            now);
+            now)
+        {
+            DeliveryIssue = existing?.DeliveryIssue,
+        };
     }
 
     public static Result<Contact> Contact(string contactId, ContactCommand? c, Contact? existing, DateTimeOffset now)

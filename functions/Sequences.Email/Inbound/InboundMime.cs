@@ -29,7 +29,7 @@ public static class InboundMime
     {
         "from", "to", "cc", "bcc", "subject", "date", "message-id", "in-reply-to", "references", "return-path",
         "received", "x-received", "received-spf", "dkim-signature", "x-google-dkim-signature", "domainkey-signature",
-        "authentication-results", "x-ms-exchange-authentication-results", "x-gm-message-state", "x-google-smtp-source",
+        "x-ms-exchange-authentication-results", "x-gm-message-state", "x-google-smtp-source",
         "x-gm-gg", "x-gm-features", "x-ms-office365-filtering-correlation-id", "x-ms-traffictypediagnostic",
         "x-ms-publictraffictype", "x-ms-exchange-atpmessageproperties", "x-ms-exchange-senderadcheck", "mime-version",
     };
@@ -95,19 +95,27 @@ public static class InboundMime
 
     /// <summary>
     /// The parts of <paramref name="message"/> the engine acts on. Throws
-    /// <see cref="MalformedInboundException"/> when there is no From mailbox: without a sender
-    /// nothing can be matched, and no mail system delivers such a message.
+    /// <see cref="MalformedInboundException"/> when there is no From at all: without a sender
+    /// nothing can be matched, and no mail system delivers such a message. A From with a name
+    /// and no address ("MAILER-DAEMON &lt;&gt;", as bounces are sent) is read by its name.
     /// </summary>
     public static InboundEmail Extract(MimeMessage message)
     {
         ArgumentNullException.ThrowIfNull(message);
-        var from = message.From.Mailboxes.FirstOrDefault(m => !string.IsNullOrWhiteSpace(m.Address))
-            ?? throw new MalformedInboundException("The message has no From mailbox.");
+        var from = message.From.Mailboxes.FirstOrDefault(m => !string.IsNullOrWhiteSpace(m.Address));
+        var name = from?.Name is { Length: > 0 } n ? n
+            : message.From.Mailboxes.FirstOrDefault()?.Name is { Length: > 0 } named ? named
+            : message.Headers[HeaderId.From]?.Trim() is { Length: > 0 } raw && from is null ? raw.Split('<')[0].Trim().Trim('"')
+            : null;
+        if (from is null && string.IsNullOrWhiteSpace(name))
+        {
+            throw new MalformedInboundException("The message has no From mailbox.");
+        }
 
         return new InboundEmail(
             MessageId: Bracketed(message.MessageId) ?? ContentId(message),
-            From: from.Address,
-            FromName: string.IsNullOrWhiteSpace(from.Name) ? null : from.Name,
+            From: from?.Address ?? "",
+            FromName: string.IsNullOrWhiteSpace(name) ? null : name,
             To: Addresses(message.To),
             Cc: Addresses(message.Cc),
             Subject: message.Subject ?? "",

@@ -71,8 +71,9 @@ internal sealed class InboundFunctions(IInboundQueue queue, IInboundLog log, IOp
             return NotForm("SendGrid Inbound Parse posts multipart/form-data");
         }
 
-        var fields = await ReadFieldsAsync(request, ct);
-        return await AcceptAsync(() => InboundMime.Extract(InboundForms.FromSendGrid(fields)), "sendgrid", ct);
+        return await ReadFieldsAsync(request, ct) is { } fields
+            ? await AcceptAsync(() => InboundMime.Extract(InboundForms.FromSendGrid(fields)), "sendgrid", ct)
+            : Unreadable("SendGrid");
     }
 
     [Function(nameof(InboundMailgun))]
@@ -84,7 +85,11 @@ internal sealed class InboundFunctions(IInboundQueue queue, IInboundLog log, IOp
             return NotForm("Mailgun routes post multipart/form-data or application/x-www-form-urlencoded");
         }
 
-        var fields = await ReadFieldsAsync(request, ct);
+        if (await ReadFieldsAsync(request, ct) is not { } fields)
+        {
+            return Unreadable("Mailgun");
+        }
+
         if (options.Value.Mailgun.SigningKey is not { Length: > 0 } key)
         {
             return Problems.From(new DomainError(ErrorKind.Unauthorized, InvalidSignature, "Mailgun is not configured",
@@ -109,30 +114,33 @@ internal sealed class InboundFunctions(IInboundQueue queue, IInboundLog log, IOp
     public async Task<IResult> InboundEventGrid(
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "api/inbound/eventgrid")] HttpRequest request, CancellationToken ct)
     {
-        JsonNode? body;
+        List<(string? Type, string? ValidationCode, DeliveryReportEvent? Report)> events;
         try
         {
-            body = await JsonNode.ParseAsync(request.Body, cancellationToken: ct);
+            // Providers add fields, so this reads leniently; a duplicate field or a field of the
+            // wrong type is refused (reading it would throw).
+            var body = await JsonNode.ParseAsync(request.Body, cancellationToken: ct);
+            var nodes = body switch
+            {
+                JsonArray array => array.OfType<JsonObject>().ToList(),
+                JsonObject single => [single],
+                _ => [],
+            };
+            events = nodes.Select(e => ((string?)(e["eventType"] ?? e["type"]), (string?)e["data"]?["validationCode"], Report(e))).ToList();
         }
         catch (JsonException e)
         {
-            return Problems.From(new DomainError(ErrorKind.Validation, ErrorCodes.MalformedJson, "The body is not valid JSON", e.Message));
+            return Problems.From(new DomainError(ErrorKind.Validation, ErrorCodes.MalformedJson, "The body is not valid JSON",
+                $"Invalid JSON at line {(e.LineNumber ?? 0) + 1}, position {(e.BytePositionInLine ?? 0) + 1}."));
+        }
+        catch (Exception e) when (e is ArgumentException or InvalidOperationException or FormatException)
+        {
+            return Problems.From(DomainError.Invalid("$", "The events are not Event Grid or CloudEvents events: a field is duplicated or of the wrong type."));
         }
 
-        var events = body switch
+        if (events.FirstOrDefault(e => e.Type == "Microsoft.EventGrid.SubscriptionValidationEvent" && e.ValidationCode is not null) is { ValidationCode: { } code })
         {
-            JsonArray array => array.OfType<JsonObject>().ToList(),
-            JsonObject single => [single],
-            _ => [],
-        };
-
-        foreach (var e in events)
-        {
-            var type = (string?)(e["eventType"] ?? e["type"]);
-            if (type == "Microsoft.EventGrid.SubscriptionValidationEvent" && (string?)e["data"]?["validationCode"] is { } code)
-            {
-                return Results.Ok(new { validationResponse = code });
-            }
+            return Results.Ok(new { validationResponse = code });
         }
 
         // A validation request passes without an API key (see ApiKeyMiddleware): it may only validate.
@@ -142,27 +150,32 @@ internal sealed class InboundFunctions(IInboundQueue queue, IInboundLog log, IOp
         }
 
         var queued = 0;
-        foreach (var e in events)
+        foreach (var report in events.Select(e => e.Report).OfType<DeliveryReportEvent>())
         {
-            var type = (string?)(e["eventType"] ?? e["type"]);
-            if (type != "Microsoft.Communication.EmailDeliveryReportReceived" || e["data"] is not JsonObject data || (string?)e["id"] is not { } id)
-            {
-                continue;
-            }
-
-            var report = new DeliveryReportEvent(
-                id,
-                (string?)data["status"] ?? "Unknown",
-                (string?)data["recipient"] ?? "",
-                (string?)data["sender"],
-                (string?)data["messageId"],
-                (string?)data["deliveryStatusDetails"]?["statusMessage"],
-                DateTimeOffset.TryParse((string?)data["deliveryAttemptTimeStamp"] ?? (string?)(e["eventTime"] ?? e["time"]), System.Globalization.CultureInfo.InvariantCulture, out var at) ? at : time.GetUtcNow());
             await queue.EnqueueAsync(new InboundItem(InboundItem.ReportKind, time.GetUtcNow(), "eventgrid", Report: report), bounce: true, ct);
             queued++;
         }
 
         return Results.Accepted(value: new { queued });
+    }
+
+    /// <summary>An ACS <c>EmailDeliveryReportReceived</c> event (Event Grid or CloudEvents schema) as a report, or null for any other event.</summary>
+    private DeliveryReportEvent? Report(JsonObject e)
+    {
+        var type = (string?)(e["eventType"] ?? e["type"]);
+        if (type != "Microsoft.Communication.EmailDeliveryReportReceived" || e["data"] is not JsonObject data || (string?)e["id"] is not { } id)
+        {
+            return null;
+        }
+
+        return new DeliveryReportEvent(
+            id,
+            (string?)data["status"] ?? "Unknown",
+            (string?)data["recipient"] ?? "",
+            (string?)data["sender"],
+            (string?)data["messageId"],
+            (string?)data["deliveryStatusDetails"]?["statusMessage"],
+            DateTimeOffset.TryParse((string?)data["deliveryAttemptTimeStamp"] ?? (string?)(e["eventTime"] ?? e["time"]), System.Globalization.CultureInfo.InvariantCulture, out var at) ? at : time.GetUtcNow());
     }
 
     /// <summary>The CloudEvents webhook handshake (an OPTIONS request naming the origin).</summary>
@@ -244,11 +257,22 @@ internal sealed class InboundFunctions(IInboundQueue queue, IInboundLog log, IOp
         return TypedResults.Accepted((string?)null, new AcceptedInbound(email.MessageId, InboundItem.EmailKind, bounce ? "bounces" : "inbound"));
     }
 
-    private static async Task<Dictionary<string, string>> ReadFieldsAsync(HttpRequest request, CancellationToken ct)
+    /// <summary>The posted form's fields, or null when it cannot be read as a form (a key over 2,048 bytes, a broken multipart body).</summary>
+    private static async Task<Dictionary<string, string>?> ReadFieldsAsync(HttpRequest request, CancellationToken ct)
     {
-        var form = await request.ReadFormAsync(ct);
-        return form.ToDictionary(kv => kv.Key, kv => kv.Value.ToString(), StringComparer.Ordinal);
+        try
+        {
+            var form = await request.ReadFormAsync(ct);
+            return form.ToDictionary(kv => kv.Key, kv => kv.Value.ToString(), StringComparer.Ordinal);
+        }
+        catch (Exception e) when (e is InvalidDataException or IOException or FormatException)
+        {
+            return null;
+        }
     }
+
+    private static ProblemHttpResult Unreadable(string what) =>
+        Problems.From(DomainError.Invalid("$", $"The body is not a readable {what} form (fields too long, or a broken multipart body)."));
 
     private static ProblemHttpResult NotForm(string what) =>
         Problems.From(new DomainError(ErrorKind.UnsupportedMediaType, ErrorCodes.UnsupportedMediaType, "Unsupported media type", $"{what}."));

@@ -7,9 +7,9 @@ namespace Sequences.Functions.Api;
 
 internal sealed record UserResponse(
     string Id, string Email, string Name, IReadOnlyList<string> Mailboxes, int DailySendLimit, string? TimeZone, bool Active,
-    DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt)
+    DeliveryIssue? DeliveryIssue, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt)
 {
-    public static UserResponse From(User u) => new(u.Id, u.Email, u.Name, u.Mailboxes, u.DailySendLimit, u.TimeZone, u.Active, u.CreatedAt, u.UpdatedAt);
+    public static UserResponse From(User u) => new(u.Id, u.Email, u.Name, u.Mailboxes, u.DailySendLimit, u.TimeZone, u.Active, u.DeliveryIssue, u.CreatedAt, u.UpdatedAt);
 }
 
 internal sealed record ContactResponse(
@@ -89,10 +89,11 @@ internal sealed record StepStatsResponse(int Step, string Type, int Sent, int Ta
 
 internal sealed record StatsResponse(
     string SequenceId, int Enrolled, int Active, int Paused, int Finished, int Unenrolled, IReadOnlyDictionary<string, int> UnenrolledByReason,
-    int EmailsSent, int TasksCreated, int TasksCompleted, int Replies, int Bounces, int Unsubscribes, int MeetingsBooked, IReadOnlyList<StepStatsResponse> Steps)
+    int EmailsSent, int TasksCreated, int TasksCompleted, int Replies, int Bounces, IReadOnlyDictionary<string, int> BouncesByReason, int Unsubscribes,
+    int MeetingsBooked, IReadOnlyList<StepStatsResponse> Steps)
 {
     public static StatsResponse From(Core.Decisions.SequenceStats s) => new(
         s.SequenceId, s.Enrolled, s.Active, s.Paused, s.Finished, s.Unenrolled, s.UnenrolledByReason, s.EmailsSent, s.TasksCreated, s.TasksCompleted,
-        s.Replies, s.Bounces, s.Unsubscribes, s.MeetingsBooked,
+        s.Replies, s.Bounces, s.BouncesByReason, s.Unsubscribes, s.MeetingsBooked,
         s.Steps.Select(x => new StepStatsResponse(x.Step, StepTypes.Name(x.Type), x.Sent, x.TasksCreated, x.TasksCompleted, x.Skipped)).ToList());
 }

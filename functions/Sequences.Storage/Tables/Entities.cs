@@ -47,6 +47,7 @@ internal sealed class UserEntity : EntityBase
     public int DailySendLimit { get; set; }
     public string? TimeZone { get; set; }
     public bool Active { get; set; }
+    public string? DeliveryIssue { get; set; }
     public DateTimeOffset CreatedAt { get; set; }
     public DateTimeOffset UpdatedAt { get; set; }
 }

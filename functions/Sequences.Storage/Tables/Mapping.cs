@@ -16,12 +16,16 @@ internal static class Mapping
         DailySendLimit = u.DailySendLimit,
         TimeZone = u.TimeZone,
         Active = u.Active,
+        DeliveryIssue = u.DeliveryIssue is null ? null : TableJson.Write(u.DeliveryIssue),
         CreatedAt = u.CreatedAt,
         UpdatedAt = u.UpdatedAt,
     };
 
     public static User ToUser(UserEntity e) => new(
-        e.PartitionKey, e.Email, e.Name, TableJson.Read<List<string>>(e.Mailboxes, []), e.DailySendLimit, e.TimeZone, e.Active, e.CreatedAt, e.UpdatedAt);
+        e.PartitionKey, e.Email, e.Name, TableJson.Read<List<string>>(e.Mailboxes, []), e.DailySendLimit, e.TimeZone, e.Active, e.CreatedAt, e.UpdatedAt)
+    {
+        DeliveryIssue = TableJson.Read<DeliveryIssue?>(e.DeliveryIssue, null),
+    };
 
     public static ContactEntity ToEntity(Contact c)
     {

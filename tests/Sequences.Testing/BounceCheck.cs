@@ -27,7 +27,7 @@ public sealed record BounceOutcome(BounceCase Case, bool ContactBounced, string 
 /// the email sent to it and the sender's address (real bounces: replace the returned message's
 /// recipient and Message-ID with them).
 /// </summary>
-public sealed class BounceCheck(HttpClient api, string folder)
+public sealed partial class BounceCheck(HttpClient api, string folder)
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
     private readonly string _run = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture);
@@ -45,7 +45,7 @@ public sealed class BounceCheck(HttpClient api, string folder)
     /// <summary>A sender and a two-email sequence (the second a day later, so a bounce finds the enrollment still running).</summary>
     public async Task<string> SetUpAsync(CancellationToken ct)
     {
-        await SendAsync(HttpMethod.Put, $"api/users/{SenderId}", new { email = $"rita.{_run}@acme.test", name = "Rita Rep" }, ct);
+        await SendAsync(HttpMethod.Put, $"api/users/{SenderId}", new { email = $"rita.{_run}@acme.test", name = "Rita Rep", dailySendLimit = 100_000 }, ct);
         var sequence = await SendAsync(HttpMethod.Post, "api/sequences", new
         {
             name = "Bounce check",
@@ -75,6 +75,9 @@ public sealed class BounceCheck(HttpClient api, string folder)
 
         // Latin-1 keeps every byte of the message as it was (bounces come in many charsets).
         var raw = Aimed(await File.ReadAllTextAsync(Path.Combine(folder, c.File), Encoding.Latin1, ct), address, quoteOurMessage ? messageId : "<forged.1@elsewhere.test>", sender);
+
+        // The app processes a message once (by its Message-ID): each run posts its own copy.
+        raw = OwnMessageId().Replace(raw, $"$1<{contactId}.", 1);
         using var content = new ByteArrayContent(Encoding.Latin1.GetBytes(raw));
         content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("message/rfc822");
         using var posted = await api.PostAsync("api/inbound/email", content, ct);
@@ -132,6 +135,9 @@ public sealed class BounceCheck(HttpClient api, string folder)
 
         return original is { Length: > 2 } ? raw.Replace(original.Trim('<', '>'), messageId.Trim('<', '>'), StringComparison.Ordinal) : raw;
     }
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"^(Message-I[Dd]:\s*)<", System.Text.RegularExpressions.RegexOptions.Multiline)]
+    private static partial System.Text.RegularExpressions.Regex OwnMessageId();
 
     /// <summary>The enrollment once the bounce is on its timeline, or as it is after 20 s without it.</summary>
     private async Task<JsonElement> SettledAsync(string enrollmentId, CancellationToken ct)

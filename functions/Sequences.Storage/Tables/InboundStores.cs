@@ -155,7 +155,8 @@ public static class InboundJson
             var item = JsonSerializer.Deserialize<InboundItem>(json, TableJson.Options);
             var complete = item?.Kind switch
             {
-                InboundItem.EmailKind => item.Email is { From.Length: > 0 },
+                // A bounce from "MAILER-DAEMON <>" has a name and no address.
+                InboundItem.EmailKind => item.Email is { } email && (email.From.Length > 0 || email.FromName is { Length: > 0 }),
                 InboundItem.ReportKind => item.Report is { EventId.Length: > 0 },
                 InboundItem.MeetingKind => item.Meeting is { UserId.Length: > 0 },
                 InboundItem.AutomationKind => item.Automation is { EventId.Length: > 0, Type.Length: > 0 },

@@ -31,6 +31,20 @@ public class HostingTests
 
         using var right = new HttpRequestMessage(HttpMethod.Get, "api/users/u1") { Headers = { { "X-Api-Key", "second-key-0123456789" } } };
         Assert.Equal(HttpStatusCode.NotFound, (await app.Client.SendAsync(right)).StatusCode);
+
+        // The liveness path is outside /api: a probe needs no key.
+        using var alive = await app.Client.GetAsync("alive");
+        Assert.Equal(HttpStatusCode.OK, alive.StatusCode);
+        Assert.Equal("alive\n", await alive.Content.ReadAsStringAsync());
+    }
+
+    [Fact]
+    public void The_liveness_function_has_nothing_to_reach_storage_with()
+    {
+        // Static, and its only parameter is the request: it cannot depend on storage or anything else.
+        var alive = FunctionCatalog.All.Single(f => f.Name == "Alive");
+        Assert.True(alive.Method.IsStatic);
+        Assert.Equal([typeof(Microsoft.AspNetCore.Http.HttpRequest)], alive.Method.GetParameters().Select(p => p.ParameterType));
     }
 
     [Fact]

@@ -32,3 +32,15 @@ internal sealed class HealthFunctions(StorageHealth health, TimeProvider time)
 
     private static QueueHealthResponse Map(QueueHealth q) => new(q.Name, q.ApproximateDepth, q.OldestMessageAge?.TotalSeconds);
 }
+
+/// <summary>
+/// GET /alive: the process answers. No API key (it is outside <c>/api</c>) and no storage, so a
+/// load balancer's or platform's probe can use it and its answer says only that this process
+/// serves HTTP; <c>/api/health</c> says whether the app can work.
+/// </summary>
+internal static class LivenessFunctions
+{
+    [Function(nameof(Alive))]
+    public static IResult Alive([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "alive")] HttpRequest request) =>
+        Results.Text("alive\n", "text/plain", statusCode: StatusCodes.Status200OK);
+}

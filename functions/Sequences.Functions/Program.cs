@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Options;
 using Sequences.Functions.Hosting;
 using Sequences.Functions.Hosting.Standalone;
 
@@ -7,9 +8,18 @@ using Sequences.Functions.Hosting.Standalone;
 if (HostingOptions.StartedByFunctionsHost(args))
 {
     await FunctionsWorkerHost.Build(args).RunAsync();
+    return 0;
 }
-else
+
+try
 {
     await using var app = await StandaloneHost.BuildAsync(args);
     await app.RunAsync();
+    return 0;
+}
+catch (OptionsValidationException e)
+{
+    // A bad setting names itself in one line; exit code 1 (not a stack trace and 134).
+    await Console.Error.WriteLineAsync($"Invalid setting: {string.Join(" ", e.Failures)}");
+    return 1;
 }

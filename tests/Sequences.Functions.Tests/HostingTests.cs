@@ -39,6 +39,30 @@ public class HostingTests
     }
 
     [Fact]
+    public async Task A_bad_setting_stops_the_app_with_one_line_naming_it_and_exit_code_1()
+    {
+        var start = new System.Diagnostics.ProcessStartInfo("dotnet", ["exec", Repository.FunctionsOutput("Sequences.Functions.dll")])
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            WorkingDirectory = Path.GetDirectoryName(Repository.FunctionsOutput("Sequences.Functions.dll")),
+        };
+        start.Environment["AzureWebJobsStorage"] = await AzuriteServer.ConnectionStringAsync();
+        start.Environment["Api__Keys__0"] = "short";
+        start.Environment["urls"] = $"http://127.0.0.1:{Sequences.Storage.Local.NodeServerProcess.FreePorts(1)[0]}";
+        using var process = System.Diagnostics.Process.Start(start)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        await process.WaitForExitAsync(timeout.Token);
+
+        Assert.Equal(1, process.ExitCode);
+        Assert.Equal(["Invalid setting: Every API key (Api__Keys__N) must be at least 16 characters."], (await stderr).Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+        Assert.DoesNotContain("fail:", await stdout, StringComparison.Ordinal);
+        Assert.DoesNotContain("Unhandled exception", await stdout, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void The_liveness_function_has_nothing_to_reach_storage_with()
     {
         // Static, and its only parameter is the request: it cannot depend on storage or anything else.

@@ -59,6 +59,10 @@ internal static class StandaloneHost
 
         replace?.Invoke(builder.Services);
         var app = builder.Build();
+
+        // Settings are checked before anything starts, so a bad one stops the app with its own message
+        // (Program prints it), not after the host has logged a failed start.
+        app.Services.GetService<IStartupValidator>()?.Validate();
         app.Services.GetRequiredService<DurableClientAccessor>().Set(app.Services.GetRequiredService<DurableTaskClient>());
         if (azurite is not null)
         {

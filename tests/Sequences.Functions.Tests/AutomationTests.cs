@@ -47,8 +47,11 @@ public class AutomationTests
                 e => e.GetProperty("count").GetInt32() == 1, TimeSpan.FromSeconds(60), "the delayed enrollment");
             Assert.Equal("u1", enrolled.GetProperty("items")[0].GetProperty("senderUserId").GetString());
             Assert.True(enrolled.GetProperty("items")[0].GetProperty("enrolledAt").GetDateTimeOffset() >= submittedAt.AddMinutes(30), "enrolled before the rule's delay");
-            var timeline = (await app.GetAsync("/api/contacts/lead-1/timeline")).GetProperty("items").EnumerateArray().ToList();
-            Assert.Equal("enrolled", timeline.Single(i => i.GetProperty("type").GetString() == "pendingEnrollment").GetProperty("status").GetString());
+            // The pending record is marked enrolled right after the enrollment is written (a second write): wait for it too.
+            static string PendingStatus(System.Text.Json.JsonElement timeline) =>
+                timeline.GetProperty("items").EnumerateArray().Single(i => i.GetProperty("type").GetString() == "pendingEnrollment").GetProperty("status").GetString()!;
+            await Eventually.ValueAsync(() => app.GetAsync("/api/contacts/lead-1/timeline"), t => PendingStatus(t) == "enrolled", TimeSpan.FromSeconds(30),
+                "the pending enrollment marked enrolled");
             await (await MailDevServer.SharedAsync()).WaitForMessagesToAsync($"lead.{prefix}@buyer.test", 1, TimeSpan.FromSeconds(30), default);
         }
     }

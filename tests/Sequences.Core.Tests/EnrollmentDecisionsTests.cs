@@ -322,4 +322,19 @@ public class InboundDecisionTests
     [InlineData("not-an-address", null)]
     public void Only_company_domains_group_colleagues(string address, string? domain) =>
         Assert.Equal(domain, Inbound.EmailAddresses.CompanyDomain(address));
+
+    [Fact]
+    public void A_timeline_rolls_its_oldest_events_off_before_it_outgrows_its_storage()
+    {
+        var e = Waiting();
+        for (var i = 0; i < 300; i++)
+        {
+            e = e.WithEvent(new TimelineEvent(EventTypes.AutoReply, Monday9.AddMinutes(i), 1, $"<m{i}@x>", new string('s', 900), Detail: new string('"', 900)));
+        }
+
+        Assert.True(StoredJson.Length(e.Events) <= StoredJson.TimelineChars, $"{StoredJson.Length(e.Events)} characters stored");
+        Assert.InRange(e.Events.Count, 2, Enrollment.MaxEvents - 1);
+        Assert.Equal("<m299@x>", e.Events[^1].MessageId);
+        Assert.All(e.Events, x => Assert.Equal(Enrollment.MaxEventText, x.Subject!.Length));
+    }
 }

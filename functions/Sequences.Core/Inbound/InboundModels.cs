@@ -39,6 +39,7 @@ public sealed record DeliveryStatus(string Recipient, string Action, string Stat
     /// Why it failed and whether for good (see <see cref="BounceReasons"/>): from the diagnostic,
     /// else (a plain-text bounce whose reason is elsewhere in its words) from the whole notice.
     /// </summary>
+    [System.Text.Json.Serialization.JsonIgnore]
     public BounceVerdict Verdict
     {
         get

@@ -142,6 +142,10 @@ public sealed record Enrollment
     /// <summary>Characters of an event's subject and detail kept on the timeline (an auto-responder may send anything).</summary>
     public const int MaxEventText = 500;
 
+    /// <summary>The most one event can take stored: every text escaped at worst (6 characters each), plus names, time and step.</summary>
+    private static long MostStoredChars(TimelineEvent e) =>
+        (6L * ((e.Subject?.Length ?? 0) + (e.Detail?.Length ?? 0) + (e.MessageId?.Length ?? 0) + (e.TaskId?.Length ?? 0) + (e.Reason?.Length ?? 0) + e.Type.Length)) + 150;
+
     /// <summary>
     /// Appends <paramref name="e"/> (its texts cut to <see cref="MaxEventText"/>) and rolls the
     /// oldest events off past <see cref="MaxEvents"/> or past what the stored timeline holds
@@ -152,7 +156,11 @@ public sealed record Enrollment
         e = e with { Subject = Cut(e.Subject), Detail = Cut(e.Detail) };
         var skip = Math.Max(0, events.Count + 1 - MaxEvents);
         List<TimelineEvent> list = [.. events.Skip(skip), e];
-        while (list.Count > 1 && StoredJson.Length(list) > StoredJson.TimelineChars * 9 / 10)
+
+        // Serialised to measure only when a cheap upper bound says it could be too long: most
+        // timelines are far from it, and this runs on every step.
+        while (list.Count > 1 && list.Sum(MostStoredChars) > StoredJson.TimelineChars * 9 / 10
+               && StoredJson.Length(list) > StoredJson.TimelineChars * 9 / 10)
         {
             list.RemoveRange(0, Math.Max(1, list.Count / 10));
         }

@@ -143,7 +143,7 @@ public static class EnrollmentDecisions
     /// </summary>
     public static (Enrollment State, IReadOnlyDictionary<DateTimeOffset, int> Deltas) Replan(Enrollment e, Sequence sequence, int fromStep, DateTimeOffset fromDue)
     {
-        var plan = SendLimits.PlanEmails(sequence, fromStep, fromDue, TimeZones.FindOrUtc(e.TimeZone), e.DelayOverrides);
+        var plan = SendLimits.PlanEmails(sequence, fromStep, fromDue, TimeZones.FindOrUtc(e.TimeZone), e.DelayOverrides, e.SettingsIn(sequence));
         var old = e.Planned.Where(kv => kv.Key >= fromStep).Select(kv => kv.Value);
         var deltas = SendLimits.Combine(SendLimits.Count(old, -1), SendLimits.Count(plan.Values));
         var planned = e.Planned.Where(kv => kv.Key < fromStep).Concat(plan).ToDictionary(kv => kv.Key, kv => kv.Value);
@@ -294,7 +294,7 @@ public static class EnrollmentDecisions
             var newDue = now + remaining;
             if (sequence is not null)
             {
-                newDue = StepClock.Adjust(newDue, TimeZones.FindOrUtc(e.TimeZone), sequence.Settings, isFirstStep: e.LastStepAt is null);
+                newDue = StepClock.Adjust(newDue, TimeZones.FindOrUtc(e.TimeZone), e.LastStepAt is null ? sequence.Settings : e.SettingsIn(sequence), isFirstStep: e.LastStepAt is null);
             }
 
             resumed = resumed with { Phase = StepPhase.Waiting, DueAt = newDue, ClaimRevision = null, LeaseUntil = null };
@@ -359,7 +359,7 @@ public static class EnrollmentDecisions
         }
 
         var zone = TimeZones.FindOrUtc(e.TimeZone);
-        var due = StepClock.DueAt(ranAt, e.DelayOf(next, step), zone, sequence.Settings, isFirstStep: false);
+        var due = StepClock.DueAt(ranAt, e.DelayOf(next, step), zone, e.SettingsIn(sequence), isFirstStep: false);
         var state = e with
         {
             CurrentStep = next,

@@ -43,6 +43,7 @@ public static class ErrorCodes
     public const string TaskNotOpen = "TASK_NOT_OPEN";
     public const string BatchTooLarge = "BATCH_TOO_LARGE";
     public const string RuleNotFound = "RULE_NOT_FOUND";
+    public const string ListNotFound = "LIST_NOT_FOUND";
     public const string SequenceDeleted = "SEQUENCE_DELETED";
     public const string PreconditionFailed = "PRECONDITION_FAILED";
     public const string StepsInUse = "STEPS_IN_USE";

@@ -105,6 +105,15 @@ internal sealed record ScheduledResponse(
 
 internal sealed record NameResponse(string Name);
 
+internal sealed record ListFilterResponse(string Property, string Operator, string? Value);
+
+/// <summary>A contact list; <c>size</c> for a static list (an active list's members are found when read).</summary>
+internal sealed record ContactListResponse(string Id, string Name, string Type, IReadOnlyList<ListFilterResponse> Filters, int? Size, DateTimeOffset CreatedAt)
+{
+    public static ContactListResponse From(ContactList l) => new(l.Id, l.Name, l.Type,
+        l.Filters.Select(f => new ListFilterResponse(f.Property, f.Operator, f.Value)).ToList(), l.Type == ContactList.Static ? l.StaticSize : null, l.CreatedAt);
+}
+
 /// <summary>A task; <c>dueAt</c> is when its step came due (tasks are due when created). Lists add the contact's name and email.</summary>
 internal sealed record TaskResponse(
     string Id, string UserId, string EnrollmentId, string SequenceId, string ContactId, string? ContactName, string? ContactEmail, int Step, string Type,

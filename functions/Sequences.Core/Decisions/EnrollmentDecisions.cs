@@ -185,6 +185,12 @@ public static class EnrollmentDecisions
                 return null;
             case SendFailureKind.RecipientRejected:
                 return End(claimed, EndReasons.Bounced, now, detail) with { MarksContactBounced = true };
+            case SendFailureKind.Rejected:
+                // Retrying would be refused the same way: someone has to fix the sender, the content or the relay.
+                return OnStepFailed(claimed, ErrorCodes.SendRejected, $"The mail system refused the message: {detail} Fix the cause and resume.", now);
+            case SendFailureKind.NotSent when claimed.Deferrals + 1 >= StepPolicy.MaxSendAttempts:
+                return OnStepFailed(claimed, ErrorCodes.SendFailing,
+                    $"Sending failed {StepPolicy.MaxSendAttempts} times in a row; the last time: {detail} Check the mail settings (GET /api/health) and resume.", now);
             default:
                 var attempt = claimed.Deferrals + 1;
                 var retryAt = now + (retryAfter ?? StepPolicy.RetryDelay(attempt));
@@ -242,6 +248,7 @@ public static class EnrollmentDecisions
     public static Transition OnStepFailed(Enrollment e, string code, string detail, DateTimeOffset now) =>
         new(e.WithEvent(new TimelineEvent(EventTypes.StepFailed, now, e.CurrentStep, Reason: code, Detail: detail)) with
         {
+            Deferrals = 0,
             Status = EnrollmentStatus.Paused,
             PausedAt = now,
             Phase = StepPhase.Waiting,

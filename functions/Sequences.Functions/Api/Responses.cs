@@ -170,10 +170,10 @@ internal sealed record StepStatsResponse(int Step, string Type, int Sent, int Ta
 internal sealed record StatsResponse(
     string SequenceId, int Enrolled, int Active, int Paused, int Finished, int Unenrolled, IReadOnlyDictionary<string, int> UnenrolledByReason,
     int EmailsSent, int TasksCreated, int TasksCompleted, int Replies, int Bounces, IReadOnlyDictionary<string, int> BouncesByReason, int Unsubscribes,
-    int MeetingsBooked, IReadOnlyList<StepStatsResponse> Steps)
+    int MeetingsBooked, IReadOnlyDictionary<string, int> PausedByReason, IReadOnlyList<StepStatsResponse> Steps)
 {
     public static StatsResponse From(Core.Decisions.SequenceStats s) => new(
         s.SequenceId, s.Enrolled, s.Active, s.Paused, s.Finished, s.Unenrolled, s.UnenrolledByReason, s.EmailsSent, s.TasksCreated, s.TasksCompleted,
-        s.Replies, s.Bounces, s.BouncesByReason, s.Unsubscribes, s.MeetingsBooked,
+        s.Replies, s.Bounces, s.BouncesByReason, s.Unsubscribes, s.MeetingsBooked, s.PausedByReason,
         s.Steps.Select(x => new StepStatsResponse(x.Step, StepTypes.Name(x.Type), x.Sent, x.TasksCreated, x.TasksCompleted, x.Skipped)).ToList());
 }

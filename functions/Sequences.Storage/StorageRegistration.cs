@@ -36,6 +36,7 @@ public static class StorageRegistration
         services.AddSingleton<SystemStore>();
         services.AddSingleton<ISecretStore>(sp => sp.GetRequiredService<SystemStore>());
         services.AddSingleton<IReconcileLog>(sp => sp.GetRequiredService<SystemStore>());
+        services.AddSingleton<IScopeControls>(sp => sp.GetRequiredService<SystemStore>());
         services.AddSingleton<IOperationQueue, OperationQueue>();
         services.AddSingleton<IIdempotencyStore, IdempotencyStore>();
         services.AddSingleton<IContactIndex, ContactIndex>();

@@ -151,6 +151,56 @@ public class BulkLimitsAndOperationsTests
         await Eventually.TrueAsync(async () => (await app.EnrollmentAsync(y)).GetProperty("status").GetString() == "active", TimeSpan.FromSeconds(20), "resumed");
     }
 
+    [Theory]
+    [InlineData(new[] { "pause", "resume" }, "active")]
+    [InlineData(new[] { "pause", "resume", "pause" }, "paused")]
+    [InlineData(new[] { "pause", "resume", "pause", "resume" }, "active")]
+    public async Task A_sender_s_pauses_and_resumes_apply_in_the_order_they_were_accepted(string[] calls, string final)
+    {
+        await using var app = await StartAsync();
+        await app.PutAsync("/api/users/u1", new { email = "rita@acme.test", name = "Rita Rep", dailySendLimit = 10_000 });
+        var seq = await app.CreateSequenceAsync([MailStep("P3D", "A", "1")]);
+        for (var b = 0; b < 3; b++)
+        {
+            for (var i = 0; i < 50; i++)
+            {
+                await app.PutAsync($"/api/contacts/p{b}-{i}", new { email = $"p{b}-{i}.{app.Prefix}@buyer.test" });
+            }
+
+            var batch = await app.PostAsync($"/api/sequences/{seq}/enrollments/batch",
+                new { senderUserId = "u1", contacts = Enumerable.Range(0, 50).Select(i => new { contactId = $"p{b}-{i}" }) });
+            Assert.Equal(50, batch.GetProperty("enrolled").GetInt32());
+        }
+
+        // Back to back, as a rep clicking pause and then resume.
+        foreach (var call in calls)
+        {
+            await app.PostAsync($"/api/users/u1/sequences/{call}", expect: 202);
+        }
+
+        async Task<int> CountAsync(string status)
+        {
+            var count = 0;
+            string? cursor = null;
+            do
+            {
+                var page = await app.GetAsync($"/api/sequences/{seq}/enrollments?status={status}&limit=200" + (cursor is null ? "" : $"&cursor={cursor}"));
+                count += page.GetProperty("count").GetInt32();
+                cursor = page.TryGetProperty("nextCursor", out var next) ? next.GetString() : null;
+            }
+            while (cursor is not null);
+            return count;
+        }
+
+        await Eventually.ValueAsync(async () => $"active {await CountAsync("active")}, paused {await CountAsync("paused")}, listed {await CountAsync("")}, stats {(await app.GetAsync($"/api/sequences/{seq}/stats")).GetRawText()[..120]}", c => c.Contains($"{final} 150", StringComparison.Ordinal),
+            TimeSpan.FromSeconds(60), $"all 150 {final}");
+        // Once the operations (second passes included) have all run: still all of them.
+        var operations = app.Storage.Queue("operations");
+        await Eventually.TrueAsync(async () => (await operations.GetPropertiesAsync()).Value.ApproximateMessagesCount == 0, TimeSpan.FromSeconds(60), "the operations queue to empty");
+        await Task.Delay(3000);
+        Assert.Equal(150, await CountAsync(final));
+    }
+
     [Fact]
     public async Task Statistics_count_every_enrollment_and_unenrolling_lowers_nothing()
     {

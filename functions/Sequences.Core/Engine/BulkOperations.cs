@@ -16,6 +16,15 @@ namespace Sequences.Core.Engine;
 /// </summary>
 public sealed record BulkOperation(string Op, string Scope, string Id, string? Continuation = null, string? Reason = null)
 {
+    /// <summary>When the API accepted a pause or resume (its place in the order of pauses and resumes of its scope).</summary>
+    public DateTimeOffset? AcceptedAt { get; init; }
+
+    /// <summary>0 for the first pass over the enrollments, 1 for the second (see <see cref="BulkOperations.RunPageAsync"/>).</summary>
+    public int Pass { get; init; }
+
+    [JsonIgnore]
+    public bool IsPauseOrResume => Op is Pause or Resume;
+
     public const string Pause = "pause";
     public const string Resume = "resume";
     public const string End = "end";
@@ -55,7 +64,9 @@ public sealed class BulkOperations(
     IEnrollmentStore enrollments,
     IUserStore users,
     IOperationQueue queue,
+    IScopeControls controls,
     EnrollmentService service,
+    TimeProvider time,
     ILogger<BulkOperations> logger)
 {
     public const int PageSize = 100;
@@ -102,11 +113,36 @@ public sealed class BulkOperations(
         return c.EnrollmentIds.Select((id, i) => (id, results[i])).ToList();
     }
 
-    /// <summary>Starts an operation: queues its first page and returns at once.</summary>
-    public Task StartAsync(BulkOperation operation, CancellationToken cancellationToken) => queue.EnqueueAsync(operation, cancellationToken);
+    /// <summary>
+    /// Starts an operation: queues its first page and returns at once. A pause or resume is first
+    /// recorded as its scope's latest, so pauses and resumes apply in the order they were accepted.
+    /// </summary>
+    public async Task StartAsync(BulkOperation operation, CancellationToken cancellationToken)
+    {
+        if (operation.IsPauseOrResume)
+        {
+            operation = operation with { AcceptedAt = time.GetUtcNow() };
+            await controls.SetAsync(operation.Scope, operation.Id, operation.Op, operation.AcceptedAt.Value, cancellationToken);
+        }
 
+        await queue.EnqueueAsync(operation, cancellationToken);
+    }
+
+    /// <summary>
+    /// One page of an operation. A pause or resume that is no longer its scope's latest stops (the
+    /// latest one's own pages do the work), and it checks again before each enrollment's change.
+    /// Pages run concurrently with those of a later operation, so after its last page a pause or
+    /// resume that is still the latest makes a second pass, which puts right any enrollment an
+    /// earlier operation changed behind its back.
+    /// </summary>
     public async Task RunPageAsync(BulkOperation operation, CancellationToken cancellationToken)
     {
+        if (operation.IsPauseOrResume && !await IsLatestAsync(operation, cancellationToken))
+        {
+            logger.OperationSuperseded(operation.Op, operation.Scope, operation.Id);
+            return;
+        }
+
         var page = operation.Scope switch
         {
             BulkOperation.SequenceScope => await enrollments.ListIdsPageAsync(operation.Id, StatusesFor(operation.Op), operation.Continuation, PageSize, cancellationToken),
@@ -119,12 +155,27 @@ public sealed class BulkOperations(
         {
             await queue.EnqueueAsync(operation with { Continuation = next }, cancellationToken);
         }
+        else if (operation.IsPauseOrResume && operation.Pass == 0)
+        {
+            await queue.EnqueueAsync(operation with { Continuation = null, Pass = 1 }, cancellationToken);
+        }
 
         // Each change is written to the enrollment; only a resume wakes the workflow (see EnrollmentService.UnenrollAsync).
         await Parallel.ForEachAsync(page.Items, new ParallelOptions { MaxDegreeOfParallelism = 8, CancellationToken = cancellationToken },
-            async (id, ct) => await ApplyAsync(operation, id, wake: false, ct));
+            async (id, ct) =>
+            {
+                if (!operation.IsPauseOrResume || await IsLatestAsync(operation, ct))
+                {
+                    await ApplyAsync(operation, id, wake: false, ct);
+                }
+            });
         logger.OperationPage(operation.Op, operation.Scope, operation.Id, page.Items.Count, page.Continuation is not null);
     }
+
+    private async Task<bool> IsLatestAsync(BulkOperation operation, CancellationToken cancellationToken) =>
+        operation.AcceptedAt is not { } accepted
+        || await controls.GetAsync(operation.Scope, operation.Id, cancellationToken) is not { } latest
+        || latest.AcceptedAt <= accepted;
 
     /// <summary>One enrollment's change. <paramref name="wake"/>: see <see cref="EnrollmentService.UnenrollAsync(string, string, string?, bool, CancellationToken)"/>.</summary>
     private Task<Result<Enrollment>> ApplyAsync(BulkOperation operation, string enrollmentId, bool wake, CancellationToken cancellationToken) => operation.Op switch

@@ -116,11 +116,16 @@ public sealed class EnrollmentService(
             return SenderNotFound(command.SenderUserId!);
         }
 
-        // Slots for the contacts whose first step is an automated email, in request order.
+        // Slots for the contacts whose first step is an automated email, in request order. A first
+        // email due now (or soon) takes the sender's next slots; one due later (a delayed first
+        // step, send-later) is spaced from its own time within this request.
         var commands = items.Select(command.For).ToList();
         var throttled = commands.Select(c => sequence.StepAt(c.StartAtStep ?? 1) is { IsAutomatedEmail: true }).ToList();
         var slotCount = throttled.Count(t => t);
-        var firstSlot = slotCount == 0 ? now : await users.ClaimBulkSlotsAsync(sender.User.Value.Id, slotCount, BulkSpacing, command.SendFirstAt ?? now, cancellationToken);
+        var start = command.SendFirstAt ?? FirstDue(sequence, command, sender.User.Value, now);
+        var firstSlot = slotCount == 0 ? now
+            : start > now + SoonWindow ? start
+            : await users.ClaimBulkSlotsAsync(sender.User.Value.Id, slotCount, BulkSpacing, start, cancellationToken);
 
         var results = new List<BulkResult>();
         var slot = 0;
@@ -146,6 +151,15 @@ public sealed class EnrollmentService(
 
         return results;
     }
+
+    /// <summary>First emails due within this long take the sender's bulk slots (3 a minute across requests).</summary>
+    private static readonly TimeSpan SoonWindow = TimeSpan.FromMinutes(5);
+
+    /// <summary>When a bulk enrollment's first step is due by its own delay (steps after the first start at once).</summary>
+    private static DateTimeOffset FirstDue(Sequence sequence, BulkEnrollCommand command, User sender, DateTimeOffset now) =>
+        (command.StartAtStep ?? 1) == 1 && sequence.StepAt(1) is { } first
+            ? Scheduling.StepClock.DueAt(now, first.Delay, Scheduling.TimeZones.FindOrUtc(command.TimeZone ?? sender.TimeZone ?? "UTC"), sequence.Settings, isFirstStep: true)
+            : now;
 
     private Task<SenderSnapshot?> ReadSenderAsync(string userId, DateTimeOffset now, CancellationToken cancellationToken) =>
         users.GetWithLedgerAsync(userId, now - TimeSpan.FromDays(1), now + SendLimits.Horizon + TimeSpan.FromDays(7), cancellationToken);

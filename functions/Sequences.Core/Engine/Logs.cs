@@ -61,4 +61,7 @@ internal static partial class Logs
 
     [LoggerMessage(1021, LogLevel.Warning, "Contact {ContactId} had a stale active-enrollment pointer to {EnrollmentId}; replacing it")]
     public static partial void StalePointer(this ILogger logger, string contactId, string enrollmentId);
+
+    [LoggerMessage(1053, LogLevel.Information, "Bulk {Op} of {Scope} {Id} stopped: a later pause or resume of it was accepted")]
+    public static partial void OperationSuperseded(this ILogger logger, string op, string scope, string id);
 }

@@ -147,6 +147,17 @@ public interface ITaskStore
     Task<ListPage<TaskItem>> ListAsync(string userId, TaskState? state, PageRequest page, CancellationToken cancellationToken);
 }
 
+/// <summary>
+/// The latest pause or resume accepted for all of a sequence's or a sender's enrollments, with when
+/// it was accepted: the operation that runs it checks it is still the latest before each change.
+/// </summary>
+public interface IScopeControls
+{
+    Task SetAsync(string scope, string id, string op, DateTimeOffset acceptedAt, CancellationToken cancellationToken);
+
+    Task<(string Op, DateTimeOffset AcceptedAt)?> GetAsync(string scope, string id, CancellationToken cancellationToken);
+}
+
 /// <summary>Settings shared by every process on the same storage (e.g. the unsubscribe-link key).</summary>
 public interface ISecretStore
 {

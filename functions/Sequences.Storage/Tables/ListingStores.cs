@@ -154,7 +154,26 @@ internal sealed class EnrollmentIndex(StorageClients clients) : IEnrollmentIndex
         var keep = Rows(after).Select(r => (r.PartitionKey, r.RowKey)).ToHashSet();
         foreach (var row in Rows(before).Where(r => !keep.Contains((r.PartitionKey, r.RowKey))))
         {
-            await Listings.DeleteIfExistsAsync(_table, row.PartitionKey, row.RowKey, cancellationToken);
+            if (row.PartitionKey != before!.SequenceId)
+            {
+                // A due-time row: its key (the time) is not written again by a later change.
+                await Listings.DeleteIfExistsAsync(_table, row.PartitionKey, row.RowKey, cancellationToken);
+                continue;
+            }
+
+            // A status row can be written again by the very next change (paused, then active again
+            // at once): remove it only if no later change wrote it since, and only that version.
+            if (await TableOps.GetAsync<TableEntity>(_table, row.PartitionKey, row.RowKey, cancellationToken) is { } current
+                && (current.GetInt64(nameof(Enrollment.Revision)) ?? 0) <= before.Revision)
+            {
+                try
+                {
+                    await _table.DeleteEntityAsync(row.PartitionKey, row.RowKey, current.ETag, cancellationToken);
+                }
+                catch (RequestFailedException e) when (e.Status is 404 or 412)
+                {
+                }
+            }
         }
     }
 
@@ -191,8 +210,8 @@ internal sealed class EnrollmentIndex(StorageClients clients) : IEnrollmentIndex
         }
 
         var status = Name(e.Status);
-        yield return new TableEntity(e.SequenceId, $"s|{status}|{e.Id}");
-        yield return new TableEntity(e.SequenceId, $"u|{e.SenderUserId}|{status}|{e.Id}");
+        yield return new TableEntity(e.SequenceId, $"s|{status}|{e.Id}") { [nameof(Enrollment.Revision)] = e.Revision };
+        yield return new TableEntity(e.SequenceId, $"u|{e.SenderUserId}|{status}|{e.Id}") { [nameof(Enrollment.Revision)] = e.Revision };
         if (e.Status == EnrollmentStatus.Active && e.Phase is StepPhase.Waiting or StepPhase.Executing && e.DueAt is { } due)
         {
             yield return new TableEntity(DuePartition(e.SenderUserId), $"{Due(due)}|{e.Id}")

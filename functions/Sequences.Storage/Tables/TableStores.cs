@@ -404,9 +404,17 @@ internal sealed class TaskStore(StorageClients clients) : ITaskStore
             filter: state is { } s ? TableClient.CreateQueryFilter($"Status eq {s.ToString()}") : null);
 }
 
-/// <summary>Secrets and the reconciler's report, shared by every process on this storage.</summary>
-internal sealed class SystemStore(StorageClients clients) : ISecretStore, IReconcileLog
+/// <summary>Secrets, the reconciler's report and the latest pause or resume of each scope, shared by every process on this storage.</summary>
+internal sealed class SystemStore(StorageClients clients) : ISecretStore, IReconcileLog, IScopeControls
 {
+    public Task SetAsync(string scope, string id, string op, DateTimeOffset acceptedAt, CancellationToken cancellationToken) =>
+        _table.UpsertEntityAsync(new TableEntity("control", $"{scope}|{id}") { ["Op"] = op, ["AcceptedAt"] = acceptedAt }, TableUpdateMode.Replace, cancellationToken);
+
+    public async Task<(string Op, DateTimeOffset AcceptedAt)?> GetAsync(string scope, string id, CancellationToken cancellationToken) =>
+        await TableOps.GetAsync<TableEntity>(_table, "control", $"{scope}|{id}", cancellationToken) is { } e
+            ? (e.GetString("Op") ?? "", e.GetDateTimeOffset("AcceptedAt") ?? default)
+            : null;
+
     private readonly TableClient _table = clients.Table(TableNames.System);
 
     public async Task<byte[]> GetOrCreateAsync(string name, CancellationToken cancellationToken)

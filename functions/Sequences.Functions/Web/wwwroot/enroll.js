@@ -1,0 +1,459 @@
+// The enroll panel (one contact) and the bulk enroll panel (up to 50). Every time the panel asks
+// for or shows is in the PANEL's zone (default: the sender's), never the browser's.
+import { api, get, post, all, ApiError, notAvailable, qs } from './api.js';
+import { h, clear, field, check, select, problemBox, confirmDialog, openDialog, frame, announce, debounce, uid } from './dom.js';
+import { loadUsers, cachedUsers, sharedUsers, actingAs, contactName } from './state.js';
+import { richEditor } from './editor.js';
+import { localToIso, isoToLocal, fmt, allZones, todayIn, parseDelay, formatDelay, timeEl } from './time.js';
+
+const isEmail = t => t === 'automatedEmail' || t === 'manualEmail';
+const TOKEN = /\{\{-?\s*([A-Za-z_][\w.]*)/g;
+const CONTACT_FIELDS = ['firstName', 'lastName', 'fullName', 'email', 'company'];
+
+/** The tokens a sequence's remaining steps use (as written: contact.firstName, meetingLink). */
+function tokensUsed(sequence, startAt, overrides = {}) {
+  const found = new Set();
+  sequence.steps.forEach((st, i) => {
+    if (i + 1 < startAt) return;
+    const o = overrides[i + 1] ?? {};
+    for (const text of [o.subject ?? st.subject, o.body ?? st.body, st.taskTitle]) {
+      for (const m of (text ?? '').matchAll(TOKEN)) found.add(m[1]);
+    }
+  });
+  return [...found];
+}
+
+/** Custom tokens (values given at enrollment), without the tokens. prefix. */
+const customTokens = used => [...new Set(used.filter(t => !t.startsWith('contact.') && !t.startsWith('sender.')).map(t => t.replace(/^tokens\./, '')))];
+
+/** The tokens that would have no value for this contact. */
+function missingFor(contact, used, values) {
+  return used.filter(t => {
+    if (t.startsWith('sender.')) return false;
+    if (t.startsWith('contact.')) {
+      const path = t.slice(8);
+      if (path === 'fullName') return !(contact?.firstName || contact?.lastName);
+      if (CONTACT_FIELDS.includes(path)) return !contact?.[path];
+      const prop = path.startsWith('properties.') ? path.slice(11) : path;
+      return !contact?.properties?.[prop];
+    }
+    return !values[t.replace(/^tokens\./, '')];
+  });
+}
+
+/** The common options of a panel, as the user set them. */
+function newOptions(sequence) {
+  const senders = sharedUsers(sequence);
+  const sender = senders.find(u => u.id === actingAs()) ?? senders[0];
+  return {
+    senderUserId: sender?.id ?? '', fromAddress: '', startAtStep: 1, timeZone: sender?.timeZone || 'UTC', zoneChosen: false,
+    sendLater: false, date: '', time: '09:00', exact: null, delayDays: {}, tasks: {}, tokens: {}, emailOverrides: {},
+  };
+}
+
+/** The request fields for the options (shared by single and bulk). */
+function requestFields(sequence, o) {
+  const r = { senderUserId: o.senderUserId, timeZone: o.timeZone };
+  if (o.fromAddress) r.fromAddress = o.fromAddress;
+  if (o.startAtStep > 1) r.startAtStep = o.startAtStep;
+  if (o.sendLater && o.date && o.time) {
+    const iso = localToIso(o.date, o.time, o.timeZone);
+    // A "Send later at …" from SEND_LIMIT_REACHED keeps its exact instant while the inputs still show it.
+    r.sendFirstAt = o.exact && isoToLocal(o.exact, o.timeZone).date === o.date && isoToLocal(o.exact, o.timeZone).time === o.time ? o.exact : iso;
+  }
+  const delays = {};
+  for (const [n, days] of Object.entries(o.delayDays)) {
+    const d = parseDelay(sequence.steps[n - 1].delay);
+    if (d.days !== days) delays[n] = formatDelay({ ...d, days });
+  }
+  if (Object.keys(delays).length) r.delayOverrides = delays;
+  const tasks = {};
+  for (const [n, t] of Object.entries(o.tasks)) {
+    const st = sequence.steps[n - 1];
+    const x = {};
+    if (t.title !== undefined && t.title !== (st.taskTitle ?? '')) x.title = t.title;
+    if (t.continueWithoutCompleting !== undefined && t.continueWithoutCompleting !== !!st.continueWithoutCompleting) x.continueWithoutCompleting = t.continueWithoutCompleting;
+    if (Object.keys(x).length) tasks[n] = x;
+  }
+  if (Object.keys(tasks).length) r.taskOverrides = tasks;
+  const tokens = Object.fromEntries(Object.entries(o.tokens).filter(([, v]) => v));
+  if (Object.keys(tokens).length) r.tokens = tokens;
+  return r;
+}
+
+/** Email overrides that differ from the sequence. */
+function emailOverrides(sequence, overrides) {
+  const out = {};
+  for (const [n, o] of Object.entries(overrides)) {
+    const st = sequence.steps[n - 1];
+    if ((o.subject ?? st.subject ?? '') !== (st.subject ?? '') || (o.body ?? st.body ?? '') !== (st.body ?? '')) {
+      out[n] = { subject: o.subject ?? st.subject ?? '', body: o.body ?? st.body ?? '' };
+    }
+  }
+  return Object.keys(out).length ? out : null;
+}
+
+/** The settings every contact of the panel shares: sender, mailbox, start, zone, timing, delays, tasks. */
+function optionsForm(sequence, o, changed) {
+  const users = sharedUsers(sequence);
+  const el = h('div', { class: 'options' });
+  const sender = select(users.map(u => [u.id, `${u.name} (${u.email})`]), o.senderUserId);
+  const from = h('select');
+  const zone = select(allZones(), o.timeZone);
+  const fillFrom = () => {
+    const u = users.find(x => x.id === o.senderUserId);
+    const boxes = u ? (u.mailboxes?.length ? u.mailboxes : [u.email]) : [];
+    from.replaceChildren(...boxes.map(b => h('option', { value: b, text: b })));
+    o.fromAddress = boxes.includes(o.fromAddress) ? o.fromAddress : boxes[0] ?? '';
+    from.value = o.fromAddress;
+  };
+  fillFrom();
+  sender.addEventListener('change', () => {
+    o.senderUserId = sender.value;
+    fillFrom();
+    const u = users.find(x => x.id === o.senderUserId);
+    if (!o.zoneChosen && u?.timeZone) { o.timeZone = u.timeZone; zone.value = u.timeZone; zoneLabels(); }
+    changed();
+  });
+  from.addEventListener('change', () => { o.fromAddress = from.value; changed(); });
+  const start = select(sequence.steps.map((st, i) => [String(i + 1), `Step ${i + 1}`]), String(o.startAtStep), {
+    onchange: e => { o.startAtStep = +e.target.value; changed(true); } });
+  zone.addEventListener('change', () => { o.timeZone = zone.value; o.zoneChosen = true; zoneLabels(); changed(); });
+
+  const name = uid('when');
+  const now = h('input', { type: 'radio', name, id: uid('now'), value: 'now', checked: !o.sendLater });
+  const later = h('input', { type: 'radio', name, id: uid('later'), value: 'later', checked: o.sendLater });
+  const date = h('input', { type: 'date', value: o.date || todayIn(o.timeZone) });
+  const time = h('input', { type: 'time', value: o.time });
+  const dateLabel = h('label', { for: uid('d') });
+  const timeLabel = h('label', {});
+  date.id = dateLabel.htmlFor;
+  time.id = uid('t');
+  timeLabel.htmlFor = time.id;
+  const laterBox = h('div', { class: 'row', hidden: !o.sendLater }, h('div', { class: 'field' }, dateLabel, date), h('div', { class: 'field' }, timeLabel, time));
+  function zoneLabels() {
+    dateLabel.textContent = `Date (${o.timeZone})`;
+    timeLabel.textContent = `Time (${o.timeZone})`;
+  }
+  zoneLabels();
+  const setWhen = () => { o.sendLater = later.checked; laterBox.hidden = !o.sendLater; if (o.sendLater && !o.date) o.date = date.value; changed(); };
+  now.addEventListener('change', setWhen);
+  later.addEventListener('change', setWhen);
+  date.addEventListener('input', () => { o.date = date.value; changed(); });
+  time.addEventListener('input', () => { o.time = time.value; changed(); });
+
+  const steps = h('div');
+  sequence.steps.forEach((st, i) => {
+    const n = i + 1;
+    if (n < o.startAtStep) return;
+    const parts = [];
+    if (n > o.startAtStep) {
+      const d = parseDelay(st.delay);
+      const days = h('input', { type: 'number', min: 0, max: 366, value: o.delayDays[n] ?? d.days, 'data-delay-step': n,
+        oninput: e => { o.delayDays[n] = +e.target.value || 0; changed(); } });
+      parts.push(field(`Days before step ${n}`, days, d.hours || d.minutes ? `plus ${d.hours} h ${d.minutes} min as the sequence says` : null));
+    }
+    if (!isEmail(st.type) || st.type === 'manualEmail') {
+      const t = o.tasks[n] ??= {};
+      const title = h('input', { type: 'text', value: t.title ?? st.taskTitle ?? '', 'data-task-step': n, oninput: e => { t.title = e.target.value; changed(); } });
+      parts.push(field(`Step ${n} task title`, title),
+        check(`Step ${n}: continue without completing the task`, t.continueWithoutCompleting ?? !!st.continueWithoutCompleting,
+          e => { t.continueWithoutCompleting = e.target.checked; changed(); }).el);
+    }
+    if (parts.length) steps.append(h('fieldset', {}, h('legend', { text: `Step ${n}` }), parts));
+  });
+
+  el.append(field('Sender (users this sequence is shared with)', sender), field('From mailbox', from),
+    h('div', { class: 'row' }, field('Start at step', start), field('Time zone', zone)),
+    h('fieldset', {}, h('legend', { text: 'First step' }),
+      h('div', { class: 'field inline' }, now, h('label', { for: now.id, class: 'check', text: 'Send now' })),
+      h('div', { class: 'field inline' }, later, h('label', { for: later.id, class: 'check', text: 'Send later' })), laterBox),
+    steps);
+  el.setLater = iso => {
+    const l = isoToLocal(iso, o.timeZone);
+    o.sendLater = true; o.date = l.date; o.time = l.time; o.exact = iso;
+    later.checked = true; laterBox.hidden = false; date.value = l.date; time.value = l.time;
+  };
+  return el;
+}
+
+/** Token inputs: red until filled. */
+function tokenInputs(names, values, missing, onchange, extra) {
+  if (!names.length) return h('p', { class: 'muted', text: 'This sequence uses no custom tokens.' });
+  return h('div', {}, names.map(t => {
+    const input = h('input', { type: 'text', value: values[t] ?? '', class: values[t] ? null : 'missing', 'data-token': t,
+      'aria-invalid': values[t] ? 'false' : 'true' });
+    input.addEventListener('input', () => {
+      values[t] = input.value;
+      input.className = input.value ? '' : 'missing';
+      input.setAttribute('aria-invalid', input.value ? 'false' : 'true');
+      onchange();
+    });
+    return h('div', { class: 'row' }, field(`{{ ${t} }}`, input, values[t] ? null : 'No value yet'), extra?.(t, input));
+  }), missing);
+}
+
+/** Editors for the emails (this contact's copy: changes become emailOverrides). */
+function emailEditors(sequence, startAt, overrides, onchange) {
+  const el = h('div');
+  sequence.steps.forEach((st, i) => {
+    const n = i + 1;
+    if (n < startAt || !isEmail(st.type)) return;
+    const o = overrides[n] ??= {};
+    const subject = h('input', { type: 'text', value: o.subject ?? st.subject ?? '', 'data-email-subject': n, oninput: e => { o.subject = e.target.value; onchange(); } });
+    el.append(h('fieldset', { 'data-email-step': n }, h('legend', { text: `Email, step ${n}` }), field('Subject', subject),
+      richEditor({ label: `Step ${n} email body`, html: o.body ?? st.body ?? '', onchange: v => { o.body = v; onchange(); } }).el));
+  });
+  return el;
+}
+
+// ---- One contact -------------------------------------------------------------------------------
+
+/** Opens the enroll panel: from a sequence (choose the contact) or a contact (choose the sequence). */
+export async function openEnrollPanel({ sequence, contact, contacts, onDone }) {
+  await loadUsers();
+  if (contacts) return bulkPanel(sequence, contacts, onDone);
+  const body = h('div');
+  const d = openDialog({ title: contact ? `Enroll ${contactName(contact)}` : `Enroll in ${sequence.name}`, body, panel: true, onclose: onDone });
+  if (!sequence) {
+    const list = (await all('/api/sequences')).filter(s => !s.deletedAt);
+    const pick = select([['', 'Choose a sequence…'], ...list.map(s => [s.id, s.name])], '');
+    body.append(field('Sequence', pick));
+    pick.focus();
+    pick.addEventListener('change', async () => {
+      if (!pick.value) return;
+      const s = (await api('GET', `/api/sequences/${encodeURIComponent(pick.value)}`)).data;
+      clear(body);
+      singleForm(body, s, contact, d);
+    });
+    return;
+  }
+  singleForm(body, sequence, contact, d);
+}
+
+function singleForm(body, sequence, contact, d) {
+  const o = newOptions(sequence);
+  const left = h('section', { 'aria-label': 'Enrollment settings' });
+  const right = h('section', { 'aria-label': 'Emails and preview' });
+  const result = h('div', { 'aria-live': 'polite' });
+  const enrollBtn = h('button', { type: 'button', class: 'primary', text: 'Enroll', disabled: !contact });
+  let current = contact;
+  let lastMissing = [];
+
+  // The contact: given, or searched for.
+  const contactBox = h('div');
+  if (!contact) {
+    const search = h('input', { type: 'search', placeholder: 'Name, email or company', autocomplete: 'off' });
+    const results = h('select', { size: 5, 'aria-label': 'Matching contacts' });
+    const found = new Map();
+    const find = debounce(async () => {
+      let page;
+      try { page = await get(`/api/contacts${qs({ search: search.value, limit: 10 })}`); } catch (e) {
+        if (notAvailable(e) && search.value) {
+          try { const c = await get(`/api/contacts/${encodeURIComponent(search.value)}`); page = { items: [c] }; } catch { page = { items: [] }; }
+        } else { page = { items: [] }; }
+      }
+      found.clear();
+      results.replaceChildren(...page.items.map(c => { found.set(c.id, c); return h('option', { value: c.id, text: `${contactName(c)} <${c.email ?? 'no email'}>` }); }));
+    }, 250);
+    search.addEventListener('input', find);
+    results.addEventListener('change', () => { current = found.get(results.value); enrollBtn.disabled = !current; draw(); });
+    contactBox.append(field('Contact', search, 'Type to search; then choose below (arrow keys)'), results);
+    find();
+  }
+
+  const tokensBox = h('div');
+  const emails = h('div');
+  const preview = h('div', { 'aria-label': 'Preview', role: 'region' });
+  let optionsEl;
+  const drawTokens = () => {
+    const used = tokensUsed(sequence, o.startAtStep, o.emailOverrides);
+    const missing = [...new Set([...missingFor(current, used, o.tokens), ...lastMissing.filter(t => !o.tokens[t.replace(/^tokens\./, '')])])];
+    const contactMissing = missing.filter(t => t.startsWith('contact.'));
+    clear(tokensBox).append(h('h3', { text: 'Tokens' }),
+      tokenInputs(customTokens(used), o.tokens, contactMissing.length
+        ? h('p', { class: 'missing-note', text: `No value on this contact: ${contactMissing.join(', ')} (edit the contact).` }) : null, () => { refreshPreview(); }));
+  };
+  const draw = (full = false) => {
+    if (full || !optionsEl) {
+      optionsEl = optionsForm(sequence, o, (startChanged) => { if (startChanged) draw(true); else refreshPreview(); });
+      clear(emails).append(h('h3', { text: 'Emails for this contact' }), emailEditors(sequence, o.startAtStep, o.emailOverrides, () => { drawTokensSoon(); refreshPreview(); }));
+    }
+    clear(left).append(contactBox, optionsEl, tokensBox);
+    drawTokens();
+    refreshPreview();
+  };
+  const drawTokensSoon = debounce(drawTokens, 400);
+  const refreshPreview = debounce(async () => {
+    if (!current) { clear(preview).append(h('p', { class: 'muted', text: 'Choose a contact to see the preview.' })); return; }
+    try {
+      const req = { contactId: current.id, senderUserId: o.senderUserId, ...pick(requestFields(sequence, o), ['fromAddress', 'tokens', 'startAtStep']) };
+      const eo = emailOverrides(sequence, o.emailOverrides);
+      if (eo) req.emailOverrides = eo;
+      const p = await post(`/api/sequences/${encodeURIComponent(sequence.id)}/preview`, req);
+      const missingNow = JSON.stringify(p.missingTokens ?? []);
+      if (missingNow !== JSON.stringify(lastMissing)) { lastMissing = p.missingTokens ?? []; drawTokens(); }
+      clear(preview).append(h('h3', { text: 'Preview' }),
+        lastMissing.length ? h('p', { class: 'missing-note', text: `Missing tokens: ${lastMissing.join(', ')}` }) : null,
+        p.steps.map(st => h('div', { class: 'preview-step' }, h('h4', { text: `Step ${st.step}: ${st.subject ?? st.taskTitle ?? st.type}` }),
+          st.html !== undefined && st.html !== null ? frame(st.html, `Preview of step ${st.step}`) : h('p', { text: st.taskTitle ?? '' }))));
+    } catch (e) {
+      clear(preview).append(h('h3', { text: 'Preview' }), notAvailable(e) ? h('p', { class: 'notice', text: 'Preview is not available on this server yet.' }) : problemBox(e));
+    }
+  }, 400);
+
+  async function enroll() {
+    clear(result);
+    const req = { contactId: current.id, ...requestFields(sequence, o) };
+    const eo = emailOverrides(sequence, o.emailOverrides);
+    if (eo) req.emailOverrides = eo;
+    enrollBtn.disabled = true;
+    try {
+      const e = await post(`/api/sequences/${encodeURIComponent(sequence.id)}/enrollments`, req);
+      result.append(h('div', { class: 'success', role: 'status' }, `Enrolled ${contactName(current)}. First step: `, timeEl(e.nextActionAt, o.timeZone), '. ',
+        h('a', { href: `#/enrollments/${encodeURIComponent(e.id)}`, text: 'Open the enrollment', onclick: () => d.close() })));
+      announce('Enrolled');
+    } catch (e) {
+      result.append(refusal(e, o, iso => { optionsEl.setLater(iso); enroll(); }, () => d.close()));
+    } finally { enrollBtn.disabled = false; }
+  }
+  enrollBtn.addEventListener('click', enroll);
+
+  body.append(h('div', { class: 'split' }, left, h('section', {}, right)));
+  right.append(emails, preview);
+  draw(true);
+  body.append(result, h('div', { class: 'actions' }, enrollBtn));
+  (contactBox.querySelector('input') ?? optionsEl.querySelector('select'))?.focus();
+}
+
+const pick = (obj, keys) => Object.fromEntries(keys.filter(k => obj[k] !== undefined).map(k => [k, obj[k]]));
+
+/** A refusal, its code and words, and what to do about it. */
+function refusal(e, o, sendLaterAt, close) {
+  const p = e instanceof ApiError ? e.problem : {};
+  if (p.code === 'ALREADY_ENROLLED') {
+    return problemBox(e, h('p', {}, 'Currently in: ',
+      h('a', { href: `#/sequences/${encodeURIComponent(p.sequenceId)}`, text: p.sequenceName ?? p.sequenceId, onclick: close }),
+      p.enrollmentId ? [' · ', h('a', { href: `#/enrollments/${encodeURIComponent(p.enrollmentId)}`, text: 'the current enrollment', onclick: close })] : null));
+  }
+  if (p.code === 'SEND_LIMIT_REACHED' && p.capacityFreesAt) {
+    return problemBox(e, h('p', {}, h('button', { type: 'button', class: 'primary', text: `Send later at ${fmt(p.capacityFreesAt, o.timeZone)}`,
+      onclick: () => sendLaterAt(p.capacityFreesAt) })));
+  }
+  return problemBox(e);
+}
+
+// ---- Bulk --------------------------------------------------------------------------------------
+
+const MAX_BULK = 50;
+
+async function bulkPanel(sequence, contactsIn, onDone) {
+  if (!sequence) {
+    const list = (await all('/api/sequences')).filter(s => !s.deletedAt);
+    const pickSeq = select([['', 'Choose a sequence…'], ...list.map(s => [s.id, s.name])], '');
+    const body = h('div', {}, field('Sequence', pickSeq));
+    const d = openDialog({ title: `Enroll ${contactsIn.length} contacts`, body });
+    pickSeq.focus();
+    pickSeq.addEventListener('change', async () => {
+      if (!pickSeq.value) return;
+      const s = (await api('GET', `/api/sequences/${encodeURIComponent(pickSeq.value)}`)).data;
+      d.close();
+      bulkPanel(s, contactsIn, onDone);
+    });
+    return;
+  }
+  const batch = contactsIn.slice(0, MAX_BULK).map(c => ({ contact: c, tokens: {}, emailOverrides: {}, done: null }));
+  const o = newOptions(sequence);
+  const body = h('div');
+  const d = openDialog({ title: `Enroll contacts in ${sequence.name}`, body, panel: true, onclose: onDone });
+  const left = h('section', { 'aria-labelledby': 'bulk-all' });
+  const right = h('section', { 'aria-labelledby': 'bulk-contacts' });
+  const results = h('div', { 'aria-live': 'polite' });
+  const listEl = h('ul', { class: 'contact-list' });
+  const search = h('input', { type: 'search', placeholder: 'Search this batch', autocomplete: 'off' });
+  const enrollAll = h('button', { type: 'button', class: 'primary' });
+  const tokensBox = h('div');
+  let optionsEl;
+  const pending = () => batch.filter(b => !b.done);
+  const used = () => tokensUsed(sequence, o.startAtStep);
+  const values = b => ({ ...o.tokens, ...Object.fromEntries(Object.entries(b.tokens).filter(([, v]) => v)) });
+
+  const drawTokens = () => clear(tokensBox).append(h('h3', { text: 'Tokens for all contacts' }), tokenInputs(customTokens(used()), o.tokens, null, () => drawList()));
+  function drawAll() {
+    optionsEl = optionsForm(sequence, o, (startChanged) => { if (startChanged) drawAll(); });
+    clear(left).append(h('h3', { id: 'bulk-all', text: 'All contacts' }), optionsEl, tokensBox);
+    drawTokens();
+    drawList();
+  }
+  function drawList() {
+    const q = search.value.trim().toLowerCase();
+    clear(listEl);
+    for (const b of batch) {
+      const c = b.contact;
+      const name = contactName(c);
+      const missing = missingFor(c, used(), values(b));
+      const li = h('li', { 'data-contact': c.id, hidden: q && !`${name} ${c.email ?? ''} ${c.company ?? ''}`.toLowerCase().includes(q) });
+      li.append(h('div', { class: 'row' }, h('strong', { text: name }), h('span', { class: 'muted', text: c.email ?? 'no email' }),
+        missing.length && !b.done ? h('span', { class: 'missing-note', text: `Missing: ${missing.join(', ')}` }) : null));
+      if (b.done) {
+        li.append(b.done.error
+          ? h('p', { class: 'error' }, h('span', { class: 'code', text: b.done.error.code }), `: ${b.done.error.detail ?? ''}`)
+          : h('p', { class: 'success' }, 'Enrolled. First step planned for ', timeEl(b.done.nextActionAt, o.timeZone), '.'));
+      } else {
+        const custom = h('details', {}, h('summary', { text: `Customize for ${name}` }),
+          tokenInputs(customTokens(used()), b.tokens, null, () => {}, (t, input) => h('button', { type: 'button', text: 'Update all', 'aria-label': `Use this ${t} for every contact`,
+            onclick: () => { o.tokens[t] = input.value; for (const x of batch) delete x.tokens[t]; drawTokens(); drawList(); } })),
+          emailEditors(sequence, o.startAtStep, b.emailOverrides, () => {}));
+        li.append(custom, h('div', { class: 'actions' },
+          h('button', { type: 'button', text: `Enroll ${name}`, onclick: () => run([b]) }),
+          h('button', { type: 'button', class: 'danger', text: 'Remove contact', 'aria-label': `Remove ${name} from the batch`,
+            onclick: () => { batch.splice(batch.indexOf(b), 1); drawList(); } })));
+      }
+      listEl.append(li);
+    }
+    const n = pending().length;
+    enrollAll.textContent = `Enroll ${n} contact${n === 1 ? '' : 's'}`;
+    enrollAll.disabled = n === 0;
+  }
+  search.addEventListener('input', drawList);
+
+  async function run(items) {
+    clear(results);
+    const common = requestFields(sequence, o);
+    const req = { ...common, contacts: items.map(b => {
+      const c = { contactId: b.contact.id };
+      const t = Object.fromEntries(Object.entries(b.tokens).filter(([, v]) => v));
+      if (Object.keys(t).length) c.tokens = t;
+      const eo = emailOverrides(sequence, b.emailOverrides);
+      if (eo) c.emailOverrides = eo;
+      return c;
+    }) };
+    try {
+      const r = await post(`/api/sequences/${encodeURIComponent(sequence.id)}/enrollments/batch`, req);
+      for (const x of r.results) {
+        const b = batch.find(y => y.contact.id === x.contactId);
+        if (b) b.done = x;
+      }
+      results.append(h('p', { class: r.failed ? 'notice' : 'success', role: 'status', text: `${r.enrolled} enrolled, ${r.failed} not enrolled.` }),
+        h('table', { class: 'bulk-results' }, h('caption', { class: 'visually-hidden', text: 'Results' }),
+          h('thead', {}, h('tr', {}, ['Contact', 'Result', `First step (${o.timeZone})`].map(t => h('th', { scope: 'col', text: t })))),
+          h('tbody', {}, r.results.map(x => {
+            const b = batch.find(y => y.contact.id === x.contactId);
+            return h('tr', { 'data-contact': x.contactId }, h('td', { text: b ? contactName(b.contact) : x.contactId }),
+              h('td', {}, x.error ? [h('span', { class: 'code', text: x.error.code }), `: ${x.error.detail ?? ''}`] : x.status),
+              h('td', {}, x.nextActionAt ? timeEl(x.nextActionAt, o.timeZone) : '—'));
+          }))));
+      drawList();
+    } catch (e) { results.append(refusal(e, o, iso => { optionsEl.setLater(iso); run(items); }, () => d.close())); }
+  }
+  enrollAll.addEventListener('click', async () => {
+    const n = pending().length;
+    if (await confirmDialog(`Enroll ${n} contacts`, `Enroll ${n} contact${n === 1 ? '' : 's'} in "${sequence.name}"?`, `Enroll ${n} contacts`)) run(pending());
+  });
+
+  right.append(h('h3', { id: 'bulk-contacts', text: `Contacts (${batch.length})` }), field('Search this batch', search), listEl);
+  if (contactsIn.length > MAX_BULK) right.prepend(h('p', { class: 'notice', text: `Only the first ${MAX_BULK} of ${contactsIn.length} contacts: enroll at most ${MAX_BULK} at a time.` }));
+  body.append(h('div', { class: 'split' }, left, right), results, h('div', { class: 'actions' }, enrollAll));
+  drawAll();
+  optionsEl.querySelector('select')?.focus();
+}

@@ -1,0 +1,73 @@
+// The app: a hash router over the screens, and the "Acting as" picker.
+import { h, clear, problemBox } from './dom.js';
+import { loadUsers, actingAs, setActingAs } from './state.js';
+import * as seq from './sequences.js';
+import * as people from './contacts.js';
+import * as work from './work.js';
+import * as admin from './admin.js';
+
+const routes = [
+  [/^\/sequences$/, () => seq.list],
+  [/^\/sequences\/([^/]+)(?:\/(steps|settings|enrollments|automation))?$/, () => seq.page],
+  [/^\/enrollments\/([^/]+)$/, () => people.enrollment],
+  [/^\/contacts$/, () => people.list],
+  [/^\/contacts\/([^/]+)$/, () => people.page],
+  [/^\/scheduled$/, () => work.scheduled],
+  [/^\/tasks$/, () => work.tasks],
+  [/^\/users$/, () => admin.users],
+  [/^\/inbound$/, () => admin.inbound],
+  [/^\/health$/, () => admin.health],
+];
+
+const main = document.getElementById('main');
+let generation = 0;
+
+/** Renders the current route; a newer navigation makes an older render's result be dropped. */
+export async function render() {
+  const hash = location.hash || '#/sequences';
+  if (!hash.startsWith('#/')) return;
+  const path = decodeURIComponent(hash.slice(1).split('?')[0]);
+  const mine = ++generation;
+  for (const a of document.querySelectorAll('.top nav a')) {
+    const here = path === a.getAttribute('href').slice(1) || path.startsWith(`${a.getAttribute('href').slice(1)}/`);
+    if (here) a.setAttribute('aria-current', 'page'); else a.removeAttribute('aria-current');
+  }
+  const match = routes.map(([re, screen]) => [re.exec(path), screen]).find(([m]) => m);
+  const view = h('div', { class: 'view' });
+  if (!match) {
+    view.append(h('h1', { text: 'Not found' }), h('p', {}, 'No screen here. ', h('a', { href: '#/sequences', text: 'Go to sequences' })));
+  } else {
+    try {
+      await match[1]()(view, ...match[0].slice(1).map(x => x && decodeURIComponent(x)));
+    } catch (e) {
+      view.append(h('h1', { text: 'Something went wrong' }), problemBox(e));
+    }
+  }
+  if (mine !== generation) return;
+  clear(main).append(view);
+  document.title = `${view.querySelector('h1')?.textContent ?? 'Sequences'} · Sequences`;
+}
+
+/** Re-renders the current screen (after a change). */
+export const refresh = () => render();
+
+async function start() {
+  const picker = document.getElementById('acting-as');
+  document.getElementById('skip').addEventListener('click', e => { e.preventDefault(); main.focus(); });
+  picker.addEventListener('change', () => { setActingAs(picker.value); render(); });
+  window.addEventListener('hashchange', () => { render().then(() => main.focus({ preventScroll: true })); });
+  await fillPicker();
+  await render();
+}
+
+export async function fillPicker(force = false) {
+  const picker = document.getElementById('acting-as');
+  const users = await loadUsers(force);
+  const current = actingAs() || users.find(u => u.active !== false)?.id || '';
+  if (current && !actingAs()) setActingAs(current);
+  picker.replaceChildren(h('option', { value: '', text: 'Choose a user…' }),
+    ...users.map(u => h('option', { value: u.id, text: `${u.name} (${u.email})`, selected: u.id === current })));
+  picker.value = current;
+}
+
+start().catch(e => { clear(main).append(h('h1', { text: 'The app could not start' }), problemBox(e)); });

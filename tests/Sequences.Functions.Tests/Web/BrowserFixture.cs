@@ -1,0 +1,161 @@
+using System.Text.Json;
+using Deque.AxeCore.Playwright;
+using Microsoft.Playwright;
+using Xunit.Abstractions;
+
+namespace Sequences.Functions.Tests.Web;
+
+/// <summary>Where the browser tests find chromium: <c>SEQUENCES_CHROMIUM</c>, else Debian's package.</summary>
+internal static class Chromium
+{
+    public const string Variable = "SEQUENCES_CHROMIUM";
+
+    /// <summary>The executable to launch, or null when there is none (the tests are then skipped, visibly).</summary>
+    public static readonly string? Executable = Find();
+
+    private static string? Find()
+    {
+        if (Environment.GetEnvironmentVariable(Variable) is { Length: > 0 } given)
+        {
+            return File.Exists(given) ? given : null;
+        }
+
+        // Debian's /usr/bin/chromium is a shell launcher; the binary behind it takes Playwright's flags directly.
+        return File.Exists("/usr/bin/chromium")
+            ? File.Exists("/usr/lib/chromium/chromium") ? "/usr/lib/chromium/chromium" : "/usr/bin/chromium"
+            : null;
+    }
+}
+
+/// <summary>
+/// A browser test: skipped — and reported as skipped, with the reason — when no chromium is
+/// installed (apt-get install chromium, or set SEQUENCES_CHROMIUM), never passed silently.
+/// </summary>
+[AttributeUsage(AttributeTargets.Method)]
+public sealed class BrowserFactAttribute : FactAttribute
+{
+    public BrowserFactAttribute()
+    {
+        if (Chromium.Executable is null)
+        {
+            Skip = $"No chromium: install Debian's chromium (/usr/bin/chromium) or set {Chromium.Variable} to a chromium executable.";
+        }
+    }
+}
+
+[CollectionDefinition(Name)]
+public sealed class BrowserCollection : ICollectionFixture<BrowserFixture>
+{
+    public const string Name = "Browser";
+}
+
+/// <summary>
+/// One app (with an API key, so the key prompt is real) and one chromium for every browser test;
+/// each test gets its own browser context (its own sessionStorage) and its own ids.
+/// </summary>
+public sealed class BrowserFixture : IAsyncLifetime
+{
+    public const string ApiKey = "browser-tests-key-0123456789";
+
+    private IPlaywright? _playwright;
+
+    public TestApp App { get; private set; } = null!;
+
+    public IBrowser Browser { get; private set; } = null!;
+
+    public string Version { get; private set; } = "";
+
+    /// <summary>Where screenshots go: TestResults/screens under the test output folder.</summary>
+    public static string ScreensDirectory { get; } = Path.Combine(AppContext.BaseDirectory, "TestResults", "screens");
+
+    public async Task InitializeAsync()
+    {
+        if (Chromium.Executable is null)
+        {
+            return;
+        }
+
+        App = await TestApp.StartAsync(settings: new Dictionary<string, string?> { ["Api:Keys:0"] = ApiKey });
+        App.Client.DefaultRequestHeaders.Add("X-Api-Key", ApiKey);
+        _playwright = await Playwright.CreateAsync();
+        Browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
+        {
+            ExecutablePath = Chromium.Executable,
+            Headless = true,
+            Args = ["--no-sandbox", "--disable-dev-shm-usage"],
+        });
+        Version = Browser.Version;
+        Directory.CreateDirectory(ScreensDirectory);
+        await File.WriteAllTextAsync(Path.Combine(ScreensDirectory, "chromium-version.txt"), $"{Chromium.Executable} {Version}\n");
+    }
+
+    public async Task DisposeAsync()
+    {
+        if (Browser is not null)
+        {
+            await Browser.CloseAsync();
+        }
+
+        _playwright?.Dispose();
+        if (App is not null)
+        {
+            await App.DisposeAsync();
+        }
+    }
+
+    /// <summary>
+    /// A page in a new context: the browser in <paramref name="timeZone"/>, the API key already in
+    /// sessionStorage (unless <paramref name="withKey"/> is false) and acting as <paramref name="actingAs"/>.
+    /// </summary>
+    public async Task<IPage> NewPageAsync(ITestOutputHelper output, string? actingAs = null, bool withKey = true, string timeZone = "America/Los_Angeles")
+    {
+        output.WriteLine($"chromium {Version} ({Chromium.Executable})");
+        var context = await Browser.NewContextAsync(new BrowserNewContextOptions
+        {
+            BaseURL = App.BaseUrl.ToString(),
+            TimezoneId = timeZone,
+            Locale = "en-US",
+            ViewportSize = new ViewportSize { Width = 1280, Height = 900 },
+        });
+        context.SetDefaultTimeout(10_000);
+        var init = (withKey ? $"sessionStorage.setItem('sequences.apiKey', {JsonSerializer.Serialize(ApiKey)});" : "")
+            + (actingAs is null ? "" : $"sessionStorage.setItem('sequences.actingAs', {JsonSerializer.Serialize(actingAs)});");
+        if (init.Length > 0)
+        {
+            // Only once per tab: the first document's init sets them; later reloads keep what the app changed.
+            await context.AddInitScriptAsync($"if (!sessionStorage.getItem('seeded')) {{ {init} sessionStorage.setItem('seeded', '1'); }}");
+        }
+
+        var page = await context.NewPageAsync();
+        page.PageError += (_, e) => output.WriteLine($"page error: {e}");
+        page.Console += (_, m) =>
+        {
+            if (m.Type is "error" or "warning")
+            {
+                output.WriteLine($"console {m.Type}: {m.Text}");
+            }
+        };
+        return page;
+    }
+
+    /// <summary>Saves a screenshot of the whole page as TestResults/screens/{name}.png and prints its path.</summary>
+    public static async Task ScreenshotAsync(IPage page, ITestOutputHelper output, string name)
+    {
+        var path = Path.Combine(ScreensDirectory, $"{name}.png");
+        await page.ScreenshotAsync(new PageScreenshotOptions { Path = path, FullPage = true });
+        output.WriteLine($"screenshot: {path}");
+    }
+
+    /// <summary>Runs axe on the page as it is (dialogs and panels included) and fails on any serious or critical violation.</summary>
+    public static async Task AssertAccessibleAsync(IPage page, ITestOutputHelper output, string name)
+    {
+        var result = await page.RunAxe();
+        var bad = result.Violations.Where(v => v.Impact is "serious" or "critical").ToList();
+        foreach (var v in result.Violations)
+        {
+            output.WriteLine($"axe {name}: {v.Impact} {v.Id}: {v.Help} ({v.Nodes.Length} nodes: {string.Join(" | ", v.Nodes.Take(3).Select(n => n.Target?.ToString()))})");
+        }
+
+        Assert.True(bad.Count == 0, $"axe found serious or critical violations on {name}: {string.Join(", ", bad.Select(v => v.Id))}");
+    }
+}

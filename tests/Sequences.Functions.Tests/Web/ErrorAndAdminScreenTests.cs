@@ -64,7 +64,7 @@ public sealed class ErrorAndAdminScreenTests(BrowserFixture fixture, ITestOutput
         Assert.Equal(40, sam.GetProperty("dailySendLimit").GetInt32());
         Assert.Equal(2, sam.GetProperty("mailboxes").GetArrayLength());
         await row.GetByRole(AriaRole.Button, new() { Name = $"Deactivate Sam {P}" }).ClickAsync();
-        await page.GetByRole(AriaRole.Dialog, new() { Name = "Deactivate user" }).GetByRole(AriaRole.Button, new() { Name = "Deactivate" }).ClickAsync();
+        await page.GetByRole(AriaRole.Dialog, new() { Name = "Deactivate user" }).GetByRole(AriaRole.Button, new() { Name = "Deactivate", Exact = true }).ClickAsync();
         await Expect(page.Locator($"tr[data-user='{P}-sam']")).ToContainTextAsync("No");
         await ScreenAsync(page, "users");
 

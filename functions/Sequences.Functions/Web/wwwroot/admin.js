@@ -1,14 +1,15 @@
 // Users, unmatched inbound mail, health.
 import { get, post, put, api, notAvailable } from './api.js';
 import { h, clear, field, check, select, problemBox, confirmDialog, openDialog, announce } from './dom.js';
-import { loadUsers, cachedUsers } from './state.js';
+import { loadUsers, ensureUsers, usersListed } from './state.js';
 import { timeEl, allZones } from './time.js';
 import { refresh, fillPicker } from './main.js';
 
 export async function users(view) {
   const list = await loadUsers(true);
   view.append(h('h1', { text: 'Users' }), h('div', { class: 'toolbar' }, h('button', { type: 'button', class: 'primary', text: 'New user', onclick: () => userDialog(null) })));
-  if (!list.length) { view.append(h('p', { text: 'No users yet (or listing users is not available on this server yet).' })); return; }
+  if (!usersListed()) view.append(h('p', { class: 'notice', text: 'This server cannot list users yet: these are the users this page has read.' }));
+  if (!list.length) { view.append(h('p', { text: 'No users yet.' })); return; }
   view.append(h('table', {}, h('caption', { class: 'visually-hidden', text: 'Users' }),
     h('thead', {}, h('tr', {}, ['Name', 'Email', 'Mailboxes', 'Daily limit', 'Time zone', 'Active', 'Actions'].map(t => h('th', { scope: 'col', text: t })))),
     h('tbody', {}, list.map(u => h('tr', { 'data-user': u.id },
@@ -48,6 +49,7 @@ function userDialog(u) {
     try {
       await put(`/api/users/${encodeURIComponent(id.value)}`, body);
       d.close();
+      await ensureUsers([id.value]);
       await fillPicker(true);
       refresh();
     } catch (ex) { err.append(problemBox(ex)); }

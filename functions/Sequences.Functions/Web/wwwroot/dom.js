@@ -95,11 +95,11 @@ export function announce(text) {
  * A modal dialog (native <dialog>: focus is kept inside, Escape closes it). body and actions are
  * elements; returns {dialog, close, body, foot}.
  */
-export function openDialog({ title, body, actions = [], panel = false, onclose, label }) {
+export function openDialog({ title, body, actions = [], panel = false, onclose }) {
   const titleId = uid('dlg');
   const bodyEl = h('div', { class: 'dlg-body' }, body);
   const foot = h('div', { class: 'dlg-foot' }, actions);
-  const closeBtn = h('button', { type: 'button', class: 'link', 'aria-label': `Close ${label ?? title}`, text: 'Close' });
+  const closeBtn = h('button', { type: 'button', class: 'link', text: 'Close' });
   const dlg = h('dialog', { class: panel ? 'panel' : null, 'aria-labelledby': titleId },
     h('div', { class: 'dlg-head' }, h('h2', { id: titleId, text: title }), closeBtn), bodyEl, actions.length ? foot : null);
   const close = () => { if (dlg.open) dlg.close(); };
@@ -126,7 +126,7 @@ export function confirmDialog(title, message, okLabel, danger = false) {
 /** A small menu button (Actions ▾) whose items are [label, fn] pairs. */
 export function menu(label, items, ariaLabel) {
   const list = h('div', { role: 'menu', hidden: true });
-  const btn = h('button', { type: 'button', 'aria-haspopup': 'menu', 'aria-expanded': 'false', 'aria-label': ariaLabel ?? label, text: `${label} ▾` });
+  const btn = h('button', { type: 'button', 'aria-haspopup': 'menu', 'aria-expanded': 'false', 'aria-label': ariaLabel ?? label }, label, h('span', { 'aria-hidden': 'true', text: ' ▾' }));
   const hide = () => { list.hidden = true; btn.setAttribute('aria-expanded', 'false'); };
   btn.addEventListener('click', e => {
     e.stopPropagation();

@@ -37,13 +37,13 @@ export function richEditor({ label, html = '', onchange, tokens = TOKENS }) {
     d.execCommand(cmd, false, arg);
     onchange?.(getHtml());
   };
-  const btn = (text, title, fn) => h('button', { type: 'button', title, 'aria-label': title, text, onmousedown: e => e.preventDefault(), onclick: fn });
+  const btn = (text, cls, fn) => h('button', { type: 'button', class: cls, text, onmousedown: e => e.preventDefault(), onclick: fn });
   const bar = h('div', { class: 'rte-bar', role: 'toolbar', 'aria-label': `${label} formatting` },
-    btn('B', 'Bold', () => exec('bold')),
-    btn('I', 'Italic', () => exec('italic')),
-    btn('Link', 'Insert link', () => askLink(url => exec('createLink', url))),
-    btn('• List', 'Bulleted list', () => exec('insertUnorderedList')),
-    btn('1. List', 'Numbered list', () => exec('insertOrderedList')));
+    btn('Bold', 'b', () => exec('bold')),
+    btn('Italic', 'i', () => exec('italic')),
+    btn('Link', null, () => askLink(url => exec('createLink', url))),
+    btn('Bulleted list', null, () => exec('insertUnorderedList')),
+    btn('Numbered list', null, () => exec('insertOrderedList')));
   const help = h('details', { class: 'tokens-help' }, h('summary', { text: 'Personalization tokens' }),
     h('p', { class: 'hint', text: 'Click a token to insert it at the cursor. Custom tokens ({{ meetingLink }}) get their values when you enroll.' }),
     h('ul', {}, tokens.map(t => h('li', {}, h('button', { type: 'button', class: 'link', onmousedown: e => e.preventDefault(),

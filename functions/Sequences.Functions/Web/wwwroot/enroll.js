@@ -2,7 +2,7 @@
 // for or shows is in the PANEL's zone (default: the sender's), never the browser's.
 import { api, get, post, all, ApiError, notAvailable, qs } from './api.js';
 import { h, clear, field, check, select, problemBox, confirmDialog, openDialog, frame, announce, debounce, uid } from './dom.js';
-import { loadUsers, cachedUsers, sharedUsers, actingAs, contactName } from './state.js';
+import { loadUsers, ensureUsers, cachedUsers, sharedUsers, actingAs, contactName } from './state.js';
 import { richEditor } from './editor.js';
 import { localToIso, isoToLocal, fmt, allZones, todayIn, parseDelay, formatDelay, timeEl } from './time.js';
 
@@ -209,6 +209,34 @@ function emailEditors(sequence, startAt, overrides, onchange) {
 
 // ---- One contact -------------------------------------------------------------------------------
 
+/** A sequence picker: a list, or (on a server that cannot list sequences) an id. Calls chosen(sequence). */
+async function chooseSequence(container, chosen) {
+  const load = async id => {
+    const s = (await api('GET', `/api/sequences/${encodeURIComponent(id)}`)).data;
+    await ensureUsers([s.ownerUserId, ...(s.sharedWithUserIds ?? [])]);
+    chosen(s);
+  };
+  let list = null;
+  try { list = (await all('/api/sequences')).filter(s => !s.deletedAt); } catch (e) { if (!notAvailable(e)) throw e; }
+  if (list) {
+    const pickSeq = select([['', 'Choose a sequence…'], ...list.map(s => [s.id, s.name])], '');
+    container.append(field('Sequence', pickSeq));
+    pickSeq.focus();
+    pickSeq.addEventListener('change', () => { if (pickSeq.value) load(pickSeq.value); });
+    return;
+  }
+  const id = h('input', { type: 'text', autocomplete: 'off' });
+  const err = h('div');
+  const form = h('form', {}, field('Sequence', id, 'The sequence\'s id (this server cannot list sequences)'), err, h('button', { type: 'submit', text: 'Choose' }));
+  form.addEventListener('submit', async e => {
+    e.preventDefault();
+    clear(err);
+    try { await load(id.value.trim()); } catch (ex) { err.append(problemBox(ex)); }
+  });
+  container.append(form);
+  id.focus();
+}
+
 /** Opens the enroll panel: from a sequence (choose the contact) or a contact (choose the sequence). */
 export async function openEnrollPanel({ sequence, contact, contacts, onDone }) {
   await loadUsers();
@@ -216,18 +244,10 @@ export async function openEnrollPanel({ sequence, contact, contacts, onDone }) {
   const body = h('div');
   const d = openDialog({ title: contact ? `Enroll ${contactName(contact)}` : `Enroll in ${sequence.name}`, body, panel: true, onclose: onDone });
   if (!sequence) {
-    const list = (await all('/api/sequences')).filter(s => !s.deletedAt);
-    const pick = select([['', 'Choose a sequence…'], ...list.map(s => [s.id, s.name])], '');
-    body.append(field('Sequence', pick));
-    pick.focus();
-    pick.addEventListener('change', async () => {
-      if (!pick.value) return;
-      const s = (await api('GET', `/api/sequences/${encodeURIComponent(pick.value)}`)).data;
-      clear(body);
-      singleForm(body, s, contact, d);
-    });
+    await chooseSequence(body, s => { clear(body); singleForm(body, s, contact, d); });
     return;
   }
+  await ensureUsers([sequence.ownerUserId, ...(sequence.sharedWithUserIds ?? [])]);
   singleForm(body, sequence, contact, d);
 }
 
@@ -247,11 +267,12 @@ function singleForm(body, sequence, contact, d) {
     const results = h('select', { size: 5, 'aria-label': 'Matching contacts' });
     const found = new Map();
     const find = debounce(async () => {
-      let page;
-      try { page = await get(`/api/contacts${qs({ search: search.value, limit: 10 })}`); } catch (e) {
-        if (notAvailable(e) && search.value) {
-          try { const c = await get(`/api/contacts/${encodeURIComponent(search.value)}`); page = { items: [c] }; } catch { page = { items: [] }; }
-        } else { page = { items: [] }; }
+      let page = { items: [] };
+      try { page = await get(`/api/contacts${qs({ search: search.value, limit: 10 })}`); } catch (e) { if (!notAvailable(e)) throw e; }
+      const typed = search.value.trim();
+      if (!page.items.length && typed) {
+        // Search is by name, email and company; a contact's id (from a CRM) finds it too.
+        try { page = { items: [await get(`/api/contacts/${encodeURIComponent(typed)}`)] }; } catch (e) { if (!(e instanceof ApiError && e.status === 404)) throw e; }
       }
       found.clear();
       results.replaceChildren(...page.items.map(c => { found.set(c.id, c); return h('option', { value: c.id, text: `${contactName(c)} <${c.email ?? 'no email'}>` }); }));
@@ -349,17 +370,9 @@ const MAX_BULK = 50;
 
 async function bulkPanel(sequence, contactsIn, onDone) {
   if (!sequence) {
-    const list = (await all('/api/sequences')).filter(s => !s.deletedAt);
-    const pickSeq = select([['', 'Choose a sequence…'], ...list.map(s => [s.id, s.name])], '');
-    const body = h('div', {}, field('Sequence', pickSeq));
+    const body = h('div');
     const d = openDialog({ title: `Enroll ${contactsIn.length} contacts`, body });
-    pickSeq.focus();
-    pickSeq.addEventListener('change', async () => {
-      if (!pickSeq.value) return;
-      const s = (await api('GET', `/api/sequences/${encodeURIComponent(pickSeq.value)}`)).data;
-      d.close();
-      bulkPanel(s, contactsIn, onDone);
-    });
+    await chooseSequence(body, s => { d.close(); bulkPanel(s, contactsIn, onDone); });
     return;
   }
   const batch = contactsIn.slice(0, MAX_BULK).map(c => ({ contact: c, tokens: {}, emailOverrides: {}, done: null }));
@@ -401,12 +414,12 @@ async function bulkPanel(sequence, contactsIn, onDone) {
           : h('p', { class: 'success' }, 'Enrolled. First step planned for ', timeEl(b.done.nextActionAt, o.timeZone), '.'));
       } else {
         const custom = h('details', {}, h('summary', { text: `Customize for ${name}` }),
-          tokenInputs(customTokens(used()), b.tokens, null, () => {}, (t, input) => h('button', { type: 'button', text: 'Update all', 'aria-label': `Use this ${t} for every contact`,
+          tokenInputs(customTokens(used()), b.tokens, null, () => {}, (t, input) => h('button', { type: 'button', text: 'Update all', 'aria-label': `Update all: use this ${t} for every contact`,
             onclick: () => { o.tokens[t] = input.value; for (const x of batch) delete x.tokens[t]; drawTokens(); drawList(); } })),
           emailEditors(sequence, o.startAtStep, b.emailOverrides, () => {}));
         li.append(custom, h('div', { class: 'actions' },
           h('button', { type: 'button', text: `Enroll ${name}`, onclick: () => run([b]) }),
-          h('button', { type: 'button', class: 'danger', text: 'Remove contact', 'aria-label': `Remove ${name} from the batch`,
+          h('button', { type: 'button', class: 'danger', text: 'Remove contact', 'aria-label': `Remove contact ${name} from the batch`,
             onclick: () => { batch.splice(batch.indexOf(b), 1); drawList(); } })));
       }
       listEl.append(li);

@@ -1,6 +1,6 @@
 // The app: a hash router over the screens, and the "Acting as" picker.
-import { h, clear, problemBox } from './dom.js';
-import { loadUsers, actingAs, setActingAs } from './state.js';
+import { h, clear, problemBox, openDialog, field } from './dom.js';
+import { loadUsers, actingAs, setActingAs, usersListed, ensureUsers } from './state.js';
 import * as seq from './sequences.js';
 import * as people from './contacts.js';
 import * as work from './work.js';
@@ -54,11 +54,17 @@ export const refresh = () => render();
 async function start() {
   const picker = document.getElementById('acting-as');
   document.getElementById('skip').addEventListener('click', e => { e.preventDefault(); main.focus(); });
-  picker.addEventListener('change', () => { setActingAs(picker.value); render(); });
+  picker.addEventListener('change', () => {
+    if (picker.value === OTHER) { askUserId(); return; }
+    setActingAs(picker.value);
+    render();
+  });
   window.addEventListener('hashchange', () => { render().then(() => main.focus({ preventScroll: true })); });
   await fillPicker();
   await render();
 }
+
+const OTHER = '\u0000other';
 
 export async function fillPicker(force = false) {
   const picker = document.getElementById('acting-as');
@@ -66,8 +72,26 @@ export async function fillPicker(force = false) {
   const current = actingAs() || users.find(u => u.active !== false)?.id || '';
   if (current && !actingAs()) setActingAs(current);
   picker.replaceChildren(h('option', { value: '', text: 'Choose a user…' }),
-    ...users.map(u => h('option', { value: u.id, text: `${u.name} (${u.email})`, selected: u.id === current })));
+    ...users.map(u => h('option', { value: u.id, text: `${u.name} (${u.email})`, selected: u.id === current })),
+    // A server that cannot list users: the user is named by id.
+    usersListed() ? null : h('option', { value: OTHER, text: 'Another user (by id)…' }));
   picker.value = current;
+}
+
+function askUserId() {
+  const input = h('input', { type: 'text', autocomplete: 'off', required: true });
+  const err = h('p', { class: 'error-text', role: 'alert' });
+  const form = h('form', {}, field('User id', input), err, h('div', { class: 'actions' }, h('button', { type: 'submit', class: 'primary', text: 'Act as this user' })));
+  const d = openDialog({ title: 'Act as a user', body: form, onclose: () => fillPicker() });
+  input.focus();
+  form.addEventListener('submit', async e => {
+    e.preventDefault();
+    const users = await ensureUsers([input.value.trim()]);
+    if (!users.some(u => u.id === input.value.trim())) { err.textContent = 'No user has this id.'; return; }
+    setActingAs(input.value.trim());
+    d.close();
+    render();
+  });
 }
 
 start().catch(e => { clear(main).append(h('h1', { text: 'The app could not start' }), problemBox(e)); });

@@ -1,7 +1,7 @@
 // Sequences: the list, a sequence's page (steps, settings and sharing, enrollments, automation).
 import { api, get, post, put, del, qs, all, ApiError, notAvailable } from './api.js';
 import { h, clear, field, check, select, problemBox, confirmDialog, openDialog, menu, announce, uid } from './dom.js';
-import { loadUsers, cachedUsers, userName, actingAs } from './state.js';
+import { loadUsers, ensureUsers, cachedUsers, userName, actingAs } from './state.js';
 import { richEditor } from './editor.js';
 import { parseDelay, formatDelay, describeDelay, timeEl } from './time.js';
 import { openEnrollPanel } from './enroll.js';
@@ -54,7 +54,11 @@ export async function list(view) {
     try {
       page = await get(`/api/sequences${qs({ limit: 50, cursor })}`);
     } catch (e) {
-      out.append(notAvailable(e) ? h('p', { class: 'notice', text: 'Listing sequences is not available on this server yet.' }) : problemBox(e));
+      if (!notAvailable(e)) { out.append(problemBox(e)); return; }
+      const id = h('input', { type: 'text', autocomplete: 'off' });
+      const open = h('form', { class: 'row' }, field('Sequence id', id), h('button', { type: 'submit', text: 'Open sequence' }));
+      open.addEventListener('submit', ev => { ev.preventDefault(); if (id.value.trim()) location.hash = `#/sequences/${encodeURIComponent(id.value.trim())}`; });
+      out.append(h('p', { class: 'notice', text: 'Listing sequences is not available on this server yet: open one by its id.' }), open);
       return;
     }
     clear(body);
@@ -101,6 +105,7 @@ function createDialog() {
 export async function page(view, id, tab = 'steps') {
   await loadUsers();
   const { data: sequence, etag } = await api('GET', `/api/sequences/${encodeURIComponent(id)}`);
+  await ensureUsers([sequence.ownerUserId, ...(sequence.sharedWithUserIds ?? [])]);
   let stats = null;
   try { stats = await get(`/api/sequences/${encodeURIComponent(id)}/stats`); } catch { stats = null; }
   const base = `#/sequences/${encodeURIComponent(id)}`;
@@ -120,8 +125,9 @@ export async function page(view, id, tab = 'steps') {
       tabs.map(([t, label]) => h('a', { href: `${base}/${t}`, 'aria-current': t === tab ? 'page' : null, text: label }))));
   const section = h('section', { 'aria-label': tabs.find(([t]) => t === tab)[1] });
   view.append(section);
-  if (tab === 'steps') stepsTab(section, sequence, etag, stats);
-  else if (tab === 'settings') settingsTab(section, sequence, etag);
+  const version = { etag };
+  if (tab === 'steps') stepsTab(section, sequence, version, stats);
+  else if (tab === 'settings') settingsTab(section, sequence, version);
   else if (tab === 'enrollments') await enrollmentsTab(section, sequence);
   else if (tab === 'automation') await automationTab(section, sequence);
 }
@@ -152,13 +158,15 @@ function command(s) {
 }
 
 /** Saves with If-Match; a 412 means someone else saved first. */
-async function save(sequence, etag, out) {
+async function save(sequence, version, out) {
   clear(out);
   try {
-    await api('PUT', `/api/sequences/${encodeURIComponent(sequence.id)}`, command(sequence), { ifMatch: etag ?? undefined });
+    const res = await api('PUT', `/api/sequences/${encodeURIComponent(sequence.id)}`, command(sequence), { ifMatch: version.etag ?? undefined });
+    // The next save is conditional on this one; new steps keep the ids the server gave them.
+    version.etag = res.etag;
+    res.data?.steps?.forEach((st, i) => { if (st.id && sequence.steps[i]) sequence.steps[i].id = st.id; });
     out.append(h('p', { class: 'success', role: 'status', text: 'Saved.' }));
     announce('Sequence saved');
-    setTimeout(refresh, 400);
   } catch (e) {
     if (e instanceof ApiError && e.status === 412) {
       out.append(h('div', { class: 'error', role: 'alert' }, h('span', { class: 'code', text: e.code ?? 'PRECONDITION_FAILED' }), ': ',
@@ -168,7 +176,7 @@ async function save(sequence, etag, out) {
   }
 }
 
-function stepsTab(section, sequence, etag, stats) {
+function stepsTab(section, sequence, version, stats) {
   const s = structuredClone(sequence);
   const listEl = h('ol', { class: 'steps-list' });
   const out = h('div');
@@ -185,7 +193,7 @@ function stepsTab(section, sequence, etag, stats) {
         draw();
         listEl.lastElementChild?.querySelector('select')?.focus();
       } }),
-      h('button', { type: 'button', class: 'primary', text: 'Save sequence', onclick: () => save(s, etag, out) })), out);
+      h('button', { type: 'button', class: 'primary', text: 'Save sequence', onclick: () => save(s, version, out) })), out);
 }
 
 function stepEditor(s, st, i, redraw, stepStats) {
@@ -210,13 +218,13 @@ function stepEditor(s, st, i, redraw, stepStats) {
   }
   const move = (to) => { const [x] = s.steps.splice(i, 1); s.steps.splice(to, 0, x); redraw(); };
   fs.append(h('div', { class: 'toolbar' },
-    h('button', { type: 'button', text: 'Move up', 'aria-label': `Move step ${n} up`, disabled: i === 0, onclick: () => move(i - 1) }),
-    h('button', { type: 'button', text: 'Move down', 'aria-label': `Move step ${n} down`, disabled: i === s.steps.length - 1, onclick: () => move(i + 1) }),
+    h('button', { type: 'button', text: 'Move up', 'aria-label': `Move up (step ${n})`, disabled: i === 0, onclick: () => move(i - 1) }),
+    h('button', { type: 'button', text: 'Move down', 'aria-label': `Move down (step ${n})`, disabled: i === s.steps.length - 1, onclick: () => move(i + 1) }),
     h('button', { type: 'button', class: 'danger', text: 'Delete step', 'aria-label': `Delete step ${n}`, disabled: s.steps.length === 1, onclick: () => { s.steps.splice(i, 1); redraw(); } })));
   return fs;
 }
 
-function settingsTab(section, sequence, etag) {
+function settingsTab(section, sequence, version) {
   const s = structuredClone(sequence);
   const set = s.settings;
   const out = h('div');
@@ -245,12 +253,32 @@ function settingsTab(section, sequence, etag) {
     h('h2', { text: 'Sharing' }),
     h('p', { class: 'muted', text: `The owner (${userName(s.ownerUserId)}) can always use it. Only users it is shared with can send it.` }),
     everyone.el, h('fieldset', {}, h('legend', { text: 'Shared with' }), users.length ? userBoxes : h('p', { text: 'No other users.' })),
-    h('div', { class: 'toolbar' }, h('button', { type: 'button', class: 'primary', text: 'Save settings', onclick: () => save(s, etag, out) })), out);
+    h('div', { class: 'toolbar' }, h('button', { type: 'button', class: 'primary', text: 'Save settings', onclick: () => save(s, version, out) })), out);
 }
 
 // ---- Enrollments tab ---------------------------------------------------------------------------
 
 const STATUSES = [['', 'Any status'], ['active', 'Active'], ['paused', 'Paused'], ['finished', 'Finished'], ['unenrolled', 'Unenrolled']];
+
+/** POST /api/enrollments/bulk; on a server without it, one request an enrollment (same answer shape). */
+async function bulkAction(action, ids) {
+  try {
+    return await post('/api/enrollments/bulk', { action, enrollmentIds: ids });
+  } catch (e) {
+    if (!notAvailable(e)) throw e;
+  }
+  const results = [];
+  for (const id of ids) {
+    try {
+      const en = await post(`/api/enrollments/${encodeURIComponent(id)}/${action}`);
+      results.push({ enrollmentId: id, status: en.status });
+    } catch (e) {
+      if (!(e instanceof ApiError)) throw e;
+      results.push({ enrollmentId: id, error: { code: e.code, detail: e.problem.detail } });
+    }
+  }
+  return { results, succeeded: results.filter(r => !r.error).length, failed: results.filter(r => r.error).length };
+}
 
 async function enrollmentsTab(section, sequence) {
   const status = select(STATUSES, '');
@@ -265,12 +293,12 @@ async function enrollmentsTab(section, sequence) {
     if (action === 'unenroll' && !await confirmDialog('Unenroll contacts', `Unenroll ${selected.size} contact${selected.size === 1 ? '' : 's'} from "${sequence.name}"?`, `Unenroll ${selected.size}`, true)) return;
     clear(result);
     try {
-      const r = await post('/api/enrollments/bulk', { action, enrollmentIds: [...selected] });
+      const r = await bulkAction(action, [...selected]);
       result.append(h('p', { class: r.failed ? 'notice' : 'success', role: 'status', text: `${label}: ${r.succeeded} done, ${r.failed} failed.` }),
         r.failed ? h('ul', {}, r.results.filter(x => x.error).map(x => h('li', { text: `${x.enrollmentId}: ${x.error.code} ${x.error.detail ?? ''}` }))) : null);
       selected.clear();
       await load(current);
-    } catch (e) { result.append(notAvailable(e) ? h('p', { class: 'notice', text: 'Bulk actions are not available on this server yet.' }) : problemBox(e)); }
+    } catch (e) { result.append(problemBox(e)); }
   } });
   status.addEventListener('change', () => { pages.reset(); load(null); });
   sender.addEventListener('change', () => { pages.reset(); load(null); });

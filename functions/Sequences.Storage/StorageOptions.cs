@@ -46,6 +46,8 @@ internal static class TableNames
     public const string ContactIndex = "ContactIndex";
     public const string Inbound = "Inbound";
     public const string Automation = "Automation";
+    public const string Listings = "Listings";
+    public const string EnrollmentIndex = "EnrollmentIndex";
 
-    public static readonly string[] All = [Users, Contacts, Sequences, Enrollments, Tasks, System, Idempotency, ContactIndex, Inbound, Automation];
+    public static readonly string[] All = [Users, Contacts, Sequences, Enrollments, Tasks, System, Idempotency, ContactIndex, Inbound, Automation, Listings, EnrollmentIndex];
 }

@@ -43,6 +43,8 @@ public static class StorageRegistration
         services.AddSingleton<IInboundQueue, InboundQueue>();
         services.AddSingleton<IAutomationStore, AutomationStore>();
         services.AddSingleton<IContactTimelineStore, ContactTimelineStore>();
+        services.AddSingleton<IListings, Listings>();
+        services.AddSingleton<IEnrollmentIndex, EnrollmentIndex>();
         return services;
     }
 }

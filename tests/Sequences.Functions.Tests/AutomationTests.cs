@@ -187,9 +187,11 @@ public class AutomationTests
 
         // 2,000 enrollments written straight to storage (enrolling them through the API is not what is tested here).
         var store = app.Get<IEnrollmentStore>();
+        var index = app.Get<IEnrollmentIndex>();
         var now = DateTimeOffset.UtcNow;
         await Parallel.ForEachAsync(Enumerable.Range(0, 2000), new ParallelOptions { MaxDegreeOfParallelism = 16 }, async (i, ct) =>
-            await store.CreateAsync(new Enrollment
+        {
+            var enrollment = new Enrollment
             {
                 Id = Sequences.Core.Engine.Ids.Enrollment(seq, $"bulk{i:D5}"),
                 SequenceId = seq,
@@ -203,7 +205,10 @@ public class AutomationTests
                 Revision = 1,
                 EnrolledAt = now,
                 PausedAt = i % 10 == 0 ? now : null,
-            }, ct));
+            };
+            await index.BeforeWriteAsync(null, enrollment, ct);
+            await store.CreateAsync(enrollment, ct);
+        });
 
         var started = DateTimeOffset.UtcNow;
         var accepted = await app.SendAsync(HttpMethod.Delete, $"/api/sequences/{seq}", expect: 202);

@@ -33,9 +33,13 @@ public class TelemetryTests
         await app.WaitForEnrollmentAsync(enrollment, e => e.GetProperty("status").GetString() == "finished", "finish");
 
         // One span per attempt at a due step: a duplicate run that loses the claim to another is an
-        // attempt too, so the span of the send is the one whose outcome is the sent email.
-        var step = Assert.Single(spans, s => s.DisplayName == "step" && (string?)s.GetTagItem("sequences.enrollment_id") == enrollment
-            && (string?)s.GetTagItem("sequences.outcome") == "emailSent");
+        // attempt too, so the span of the send is the one whose outcome is the sent email. The span
+        // ends when the activity returns, just after the enrollment is recorded finished: wait for it.
+        bool IsSend(Activity s) => s.DisplayName == "step" && (string?)s.GetTagItem("sequences.enrollment_id") == enrollment
+            && (string?)s.GetTagItem("sequences.outcome") == "emailSent";
+        await Eventually.TrueAsync(() => Task.FromResult(spans.Any(IsSend)), TimeSpan.FromSeconds(10), "the step's span to end");
+        Assert.Single(await (await MailDevServer.SharedAsync()).WaitForMessagesToAsync(to, 1, TimeSpan.FromSeconds(1), default));
+        var step = Assert.Single(spans, IsSend);
         Assert.Equal(seq, step.GetTagItem("sequences.sequence_id"));
         Assert.Equal(1, step.GetTagItem("sequences.step"));
         Assert.Contains(measurements, m => m.Name == "sequences.emails.sent" && m.Value == 1);

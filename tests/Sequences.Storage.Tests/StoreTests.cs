@@ -136,9 +136,9 @@ public class StoreTests
         var task = new TaskItem("e1-2", "u1", "e1", "s1", "c1", 2, StepType.Call, "Call Ann", null, null, false, TaskState.Open, T0, null);
         await tasks.CreateIfAbsentAsync(task, default);
         await tasks.CreateIfAbsentAsync(task with { Title = "changed" }, default);
-        var listed = await tasks.ListAsync("u1", TaskState.Open, default).ToListAsync();
-        Assert.Equal("Call Ann", Assert.Single(listed).Title);
-        Assert.Empty(await tasks.ListAsync("u1", TaskState.Completed, default).ToListAsync());
+        var listed = await tasks.ListAsync("u1", TaskState.Open, new PageRequest(50, null), default);
+        Assert.Equal("Call Ann", Assert.Single(listed.Items).Title);
+        Assert.Empty((await tasks.ListAsync("u1", TaskState.Completed, new PageRequest(50, null), default)).Items);
     }
 
     [Fact]

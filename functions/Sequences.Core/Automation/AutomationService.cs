@@ -25,6 +25,7 @@ public sealed class AutomationService(
     IEnrollmentStore enrollments,
     EnrollmentService enrolling,
     DirectoryService directory,
+    IListings listings,
     IEnrollmentWorkflows workflows,
     IIdGenerator ids,
     TimeProvider time,
@@ -55,6 +56,7 @@ public sealed class AutomationService(
 
         await rules.InsertRuleAsync(built.Value!, ct);
         Invalidate();
+        await ListFormAsync(built.Value!.Trigger.FormId, ct);
         return built;
     }
 
@@ -89,6 +91,7 @@ public sealed class AutomationService(
             {
                 await rules.ReplaceRuleAsync(built.Value!, existing.ETag, ct);
                 Invalidate();
+                await ListFormAsync(built.Value!.Trigger.FormId, ct);
                 return built;
             }
             catch (ConcurrencyException) when (attempt < 5)
@@ -129,11 +132,16 @@ public sealed class AutomationService(
             ? DomainError.Invalid("sender.userId", $"There is no user with id '{rule.Sender.UserId}'.")
             : null;
 
+    /// <summary>Forms seen in rules and submissions, for the rule editor's choice.</summary>
+    private Task ListFormAsync(string? formId, CancellationToken ct) =>
+        formId is null || FieldErrors.IdProblem(formId) is not null ? Task.CompletedTask : listings.AddAsync(ListingKind.Forms, [formId], ct);
+
     // ---- events -----------------------------------------------------------------------------
 
     /// <summary>Runs every enabled rule an event matches: unenrolling first, then enrolling (now or later).</summary>
     public async Task HandleEventAsync(AutomationEvent e, CancellationToken ct)
     {
+        await ListFormAsync(e.FormId, ct);
         var matching = (await EnabledRulesAsync(ct)).Where(r => RuleMatching.Matches(r.Trigger, e))
             .OrderBy(r => r.Action == AutomationRule.Unenroll ? 0 : 1).ToList();
         if (matching.Count == 0)

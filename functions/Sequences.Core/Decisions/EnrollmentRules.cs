@@ -72,14 +72,68 @@ public static class EnrollmentRules
             errors.CheckTemplate($"taskOverrides.{key}.title", value?.Title);
         }
 
+        foreach (var (key, value) in c.EmailOverrides ?? new Dictionary<string, EmailOverrideCommand>())
+        {
+            if (!int.TryParse(key, NumberStyles.None, CultureInfo.InvariantCulture, out _))
+            {
+                errors.Add($"emailOverrides.{key}", "Keys are step numbers (1-based).");
+            }
+
+            if (string.IsNullOrWhiteSpace(value?.Body))
+            {
+                errors.Add($"emailOverrides.{key}.body", "An edited email needs a body.");
+            }
+
+            errors.CheckLength($"emailOverrides.{key}.subject", value?.Subject, Validator.MaxLineTemplateLength);
+            errors.CheckLength($"emailOverrides.{key}.body", value?.Body, Validator.MaxTemplateLength);
+            errors.CheckTemplate($"emailOverrides.{key}.subject", value?.Subject);
+            errors.CheckTemplate($"emailOverrides.{key}.body", value?.Body);
+        }
+
         if (errors.Any)
         {
             return errors.ToError();
         }
 
-        return StoredJson.Length(c.Tokens) is var tokens && tokens > StoredJson.SinglePropertyChars
-            ? DomainError.TooLarge("tokens", "The enrollment's tokens", tokens, StoredJson.SinglePropertyChars)
+        if (StoredJson.Length(c.Tokens) is var tokens && tokens > StoredJson.SinglePropertyChars)
+        {
+            return DomainError.TooLarge("tokens", "The enrollment's tokens", tokens, StoredJson.SinglePropertyChars);
+        }
+
+        return StoredJson.Length(c.EmailOverrides) is var edited && edited > StoredJson.SinglePropertyChars
+            ? DomainError.TooLarge("emailOverrides", "The enrollment's edited emails", edited, StoredJson.SinglePropertyChars)
             : null;
+    }
+
+    /// <summary>The request's edited emails by step; each must be an email step of the sequence.</summary>
+    public static Result<IReadOnlyDictionary<int, EmailOverride>> EmailOverridesFor(EnrollCommand c, Sequence sequence)
+    {
+        var overrides = new Dictionary<int, EmailOverride>();
+        foreach (var (key, value) in c.EmailOverrides ?? new Dictionary<string, EmailOverrideCommand>())
+        {
+            var n = int.Parse(key, CultureInfo.InvariantCulture);
+            if (sequence.StepAt(n) is not { Type: StepType.AutomatedEmail or StepType.ManualEmail })
+            {
+                return DomainError.Invalid($"emailOverrides.{key}", $"Step {key} is not an email step.");
+            }
+
+            overrides[n] = new EmailOverride(string.IsNullOrWhiteSpace(value!.Subject) ? null : value.Subject, value.Body!);
+        }
+
+        return overrides;
+    }
+
+    /// <summary>Tokens the steps from <paramref name="startAt"/> use (as this enrollment would run them) that have no value.</summary>
+    public static IReadOnlyList<string> MissingTokens(
+        Sequence sequence, int startAt, IReadOnlyDictionary<int, EmailOverride> emailOverrides, IReadOnlyDictionary<int, TaskOverride> taskOverrides,
+        Contact contact, User sender, IReadOnlyDictionary<string, string> tokens)
+    {
+        var model = new TokenModel(contact, sender, tokens, new Dictionary<string, string> { ["unsubscribeUrl"] = "-" });
+        var personalised = new Enrollment { Id = "", SequenceId = "", ContactId = "", SenderUserId = "", FromAddress = "", EmailOverrides = emailOverrides };
+        var templates = sequence.Steps.Select((s, i) => personalised.Personalised(i + 1, s)).Skip(startAt - 1)
+            .SelectMany(s => new[] { s.Subject, s.Body, s.TaskTitle })
+            .Concat(taskOverrides.Values.Select(t => t.Title));
+        return model.MissingTokens(templates);
     }
 
     /// <summary>
@@ -173,12 +227,14 @@ public static class EnrollmentRules
             taskOverrides[n] = new TaskOverride(value?.Title, value?.ContinueWithoutCompleting);
         }
 
+        if (EmailOverridesFor(c, sequence) is { Error: { } badOverride })
+        {
+            return badOverride;
+        }
+
+        var emailOverrides = EmailOverridesFor(c, sequence).Value!;
         var tokens = new Dictionary<string, string>(c.Tokens ?? new Dictionary<string, string>(), StringComparer.Ordinal);
-        var model = new TokenModel(contact, sender, tokens, new Dictionary<string, string> { ["unsubscribeUrl"] = "-" });
-        var templates = sequence.Steps.Skip(startAt - 1)
-            .SelectMany(s => new[] { s.Subject, s.Body, s.TaskTitle })
-            .Concat(taskOverrides.Values.Select(t => t.Title));
-        var missing = model.MissingTokens(templates);
+        var missing = MissingTokens(sequence, startAt, emailOverrides, taskOverrides, contact, sender, tokens);
         if (missing.Count > 0)
         {
             return new DomainError(ErrorKind.Rule, ErrorCodes.MissingTokenValues, "Personalization tokens have no value",
@@ -226,6 +282,7 @@ public static class EnrollmentRules
             TimeZone = zoneId,
             DelayOverrides = delayOverrides,
             TaskOverrides = taskOverrides,
+            EmailOverrides = emailOverrides,
             Status = EnrollmentStatus.Active,
             Phase = StepPhase.Waiting,
             CurrentStep = startAt,

@@ -27,6 +27,12 @@ public sealed record SequenceStats(
     public IReadOnlyDictionary<string, int> BouncesByReason { get; init; } = new Dictionary<string, int>();
 }
 
+/// <summary>The figures a list of sequences shows for each.</summary>
+public sealed record HeadlineStats(int Enrolled, int Active, int Paused, int Finished, int Unenrolled, int EmailsSent, int Replies, int MeetingsBooked)
+{
+    public static HeadlineStats From(SequenceStats s) => new(s.Enrolled, s.Active, s.Paused, s.Finished, s.Unenrolled, s.EmailsSent, s.Replies, s.MeetingsBooked);
+}
+
 /// <summary>Computes <see cref="SequenceStats"/>. Pure.</summary>
 public static class Statistics
 {

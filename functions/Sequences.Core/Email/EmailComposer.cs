@@ -17,7 +17,7 @@ public static class EmailComposer
         ReadOnlySpan<byte> unsubscribeSecret,
         DateTimeOffset now)
     {
-        var step = sequence.StepAt(stepNumber) ?? throw new ArgumentOutOfRangeException(nameof(stepNumber));
+        var step = enrollment.Personalised(stepNumber, sequence.StepAt(stepNumber) ?? throw new ArgumentOutOfRangeException(nameof(stepNumber)));
         var from = new EmailAddress(enrollment.FromAddress, HeaderText.Name(sender.Name));
         var to = new EmailAddress(contact.Email ?? throw new InvalidOperationException("The contact has no email address."), HeaderText.Name(contact.FullName));
 

@@ -4,6 +4,7 @@ using Microsoft.Extensions.Logging;
 using Sequences.Core.Errors;
 using Sequences.Core.Model;
 using Sequences.Core.Ports;
+using Sequences.Core.Validation;
 
 namespace Sequences.Core.Engine;
 
@@ -59,6 +60,48 @@ public sealed class BulkOperations(
 {
     public const int PageSize = 100;
 
+    /// <summary>Enrollments one request may act on by id.</summary>
+    public const int MaxPerRequest = 100;
+
+    /// <summary>Unenrolls, pauses or resumes up to <see cref="MaxPerRequest"/> enrollments named by id: a result for each, in order.</summary>
+    public async Task<Result<IReadOnlyList<(string EnrollmentId, Result<Enrollment> Result)>>> ApplyToAsync(BulkActionCommand? c, CancellationToken cancellationToken)
+    {
+        var errors = new FieldErrors();
+        var op = c?.Action switch
+        {
+            "unenroll" => BulkOperation.End,
+            "pause" => BulkOperation.Pause,
+            "resume" => BulkOperation.Resume,
+            _ => null,
+        };
+        if (op is null)
+        {
+            errors.Add("action", "action is one of unenroll, pause, resume.");
+        }
+
+        if (c?.EnrollmentIds is not { Count: > 0 } ids || ids.Any(string.IsNullOrEmpty))
+        {
+            errors.Add("enrollmentIds", "enrollmentIds lists at least one enrollment id (no empty ones).");
+        }
+        else if (ids.Count > MaxPerRequest)
+        {
+            return new DomainError(ErrorKind.Validation, ErrorCodes.BatchTooLarge, "Too many enrollments in one request",
+                $"A bulk action takes at most {MaxPerRequest} enrollments; this one has {ids.Count}. Split it into several requests.",
+                Extensions: new Dictionary<string, object?> { ["maxEnrollments"] = MaxPerRequest });
+        }
+
+        if (errors.Any)
+        {
+            return errors.ToError();
+        }
+
+        var operation = BulkOperation.Create(op!, BulkOperation.SequenceScope, "-", EndReasons.Manual);
+        var results = new Result<Enrollment>[c!.EnrollmentIds!.Count];
+        await Parallel.ForEachAsync(Enumerable.Range(0, results.Length), new ParallelOptions { MaxDegreeOfParallelism = 8, CancellationToken = cancellationToken },
+            async (i, ct) => results[i] = await ApplyAsync(operation, c.EnrollmentIds[i], wake: true, ct));
+        return c.EnrollmentIds.Select((id, i) => (id, results[i])).ToList();
+    }
+
     /// <summary>Starts an operation: queues its first page and returns at once.</summary>
     public Task StartAsync(BulkOperation operation, CancellationToken cancellationToken) => queue.EnqueueAsync(operation, cancellationToken);
 
@@ -79,15 +122,16 @@ public sealed class BulkOperations(
 
         // Each change is written to the enrollment; only a resume wakes the workflow (see EnrollmentService.UnenrollAsync).
         await Parallel.ForEachAsync(page.Items, new ParallelOptions { MaxDegreeOfParallelism = 8, CancellationToken = cancellationToken },
-            async (id, ct) => await ApplyAsync(operation, id, ct));
+            async (id, ct) => await ApplyAsync(operation, id, wake: false, ct));
         logger.OperationPage(operation.Op, operation.Scope, operation.Id, page.Items.Count, page.Continuation is not null);
     }
 
-    private Task<Result<Enrollment>> ApplyAsync(BulkOperation operation, string enrollmentId, CancellationToken cancellationToken) => operation.Op switch
+    /// <summary>One enrollment's change. <paramref name="wake"/>: see <see cref="EnrollmentService.UnenrollAsync(string, string, string?, bool, CancellationToken)"/>.</summary>
+    private Task<Result<Enrollment>> ApplyAsync(BulkOperation operation, string enrollmentId, bool wake, CancellationToken cancellationToken) => operation.Op switch
     {
-        BulkOperation.Pause => service.PauseAsync(enrollmentId, wake: false, cancellationToken),
+        BulkOperation.Pause => service.PauseAsync(enrollmentId, wake, cancellationToken),
         BulkOperation.Resume => service.ResumeAsync(enrollmentId, cancellationToken),
-        _ => service.UnenrollAsync(enrollmentId, operation.Reason ?? EndReasons.Manual, null, wake: false, cancellationToken),
+        _ => service.UnenrollAsync(enrollmentId, operation.Reason ?? EndReasons.Manual, wake ? "Unenrolled by a user." : null, wake, cancellationToken),
     };
 
     private static IReadOnlyList<EnrollmentStatus> StatusesFor(string op) => op switch

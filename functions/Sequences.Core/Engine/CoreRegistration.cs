@@ -27,6 +27,8 @@ public static class CoreRegistration
         services.AddSingleton<UnsubscribeService>();
         services.AddSingleton<BulkOperations>();
         services.AddSingleton<StatsService>();
+        services.AddSingleton<ListingService>();
+        services.AddSingleton<PreviewService>();
         services.AddSingleton<Inbound.InboundService>();
         services.AddSingleton<Automation.AutomationService>();
         return services;

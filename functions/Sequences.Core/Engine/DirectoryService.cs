@@ -1,4 +1,5 @@
 using Sequences.Core.Errors;
+using Sequences.Core.Listing;
 using Sequences.Core.Model;
 using Sequences.Core.Ports;
 using Sequences.Core.Validation;
@@ -12,6 +13,8 @@ public sealed class DirectoryService(
     ISequenceStore sequences,
     ReferenceCache references,
     IContactIndex index,
+    IListings listings,
+    IEnrollmentIndex enrollmentIndex,
     BulkOperations operations,
     IIdGenerator ids,
     TimeProvider time)
@@ -34,6 +37,7 @@ public sealed class DirectoryService(
             {
                 await users.UpsertAsync(built.Value!, existing?.ETag, cancellationToken);
                 references.InvalidateSender(userId);
+                await listings.AddAsync(ListingKind.Users, [userId], cancellationToken);
                 if (existing is { Value.Active: true } && !built.Value!.Active)
                 {
                     // Deactivated: every enrollment the user sends ends (through the queue, page by page).
@@ -127,6 +131,7 @@ public sealed class DirectoryService(
                 await contacts.UpsertAsync(built.Value!, existing?.ETag, cancellationToken);
                 references.Invalidate(built.Value!);
                 await index.UpdateAsync(contactId, existing?.Value.Email, built.Value!.Email, cancellationToken);
+                await ListContactAsync(existing?.Value, built.Value!, cancellationToken);
                 return built;
             }
             catch (ConcurrencyException) when (attempt < 5)
@@ -152,10 +157,17 @@ public sealed class DirectoryService(
         }
 
         await sequences.InsertAsync(built.Value!, cancellationToken);
+        await listings.AddAsync(ListingKind.Sequences, [built.Value!.Id], cancellationToken);
         return built;
     }
 
-    public async Task<Result<Sequence>> ReplaceSequenceAsync(string sequenceId, SequenceCommand? command, CancellationToken cancellationToken)
+    /// <summary>
+    /// Replaces a sequence. <paramref name="expectedVersion"/> (from <c>If-Match</c>): only if it is
+    /// still that version (412 otherwise), so two reps cannot overwrite each other. While the sequence
+    /// has active or paused enrollments, its steps keep their positions and types (an enrollment's
+    /// current step is a position): edit them in place or add steps at the end (409 STEPS_IN_USE).
+    /// </summary>
+    public async Task<Result<Sequence>> ReplaceSequenceAsync(string sequenceId, SequenceCommand? command, int? expectedVersion, CancellationToken cancellationToken)
     {
         for (var attempt = 1; ; attempt++)
         {
@@ -170,6 +182,13 @@ public sealed class DirectoryService(
                 return EnrollmentService.Deleted(existing.Value);
             }
 
+            if (expectedVersion is { } expected && expected != existing.Value.Version)
+            {
+                return new DomainError(ErrorKind.Precondition, ErrorCodes.PreconditionFailed, "The sequence was changed meanwhile",
+                    $"Sequence '{sequenceId}' is at version {existing.Value.Version}, not {expected} (If-Match): someone else saved it. Reload it and apply your change again.",
+                    Extensions: new Dictionary<string, object?> { ["currentVersion"] = existing.Value.Version });
+            }
+
             var built = Validator.Sequence(sequenceId, command, existing.Value, time.GetUtcNow());
             if (built.Error is not null)
             {
@@ -181,6 +200,12 @@ public sealed class DirectoryService(
                 return problem;
             }
 
+            if (MovedSteps(existing.Value, built.Value!) is { } moved && await enrollmentIndex.AnyRunningAsync(sequenceId, cancellationToken))
+            {
+                return new DomainError(ErrorKind.Conflict, ErrorCodes.StepsInUse, "Steps are in use",
+                    $"The sequence has active or paused enrollments, and {moved}. Enrollments point at step positions: while any run, edit steps in place or add new ones at the end.");
+            }
+
             try
             {
                 await sequences.ReplaceAsync(built.Value!, existing.ETag, cancellationToken);
@@ -190,6 +215,34 @@ public sealed class DirectoryService(
             catch (ConcurrencyException) when (attempt < 5)
             {
             }
+        }
+    }
+
+    /// <summary>What in <paramref name="after"/> would re-point running enrollments: a step removed or one whose type changed (a reorder); null when none.</summary>
+    private static string? MovedSteps(Sequence before, Sequence after)
+    {
+        if (after.Steps.Count < before.Steps.Count)
+        {
+            return $"the edit removes steps (from {before.Steps.Count} to {after.Steps.Count})";
+        }
+
+        var changed = before.Steps.Select((s, i) => (Number: i + 1, s.Type, New: after.Steps[i].Type)).FirstOrDefault(x => x.Type != x.New);
+        return changed.Number == 0 ? null : $"step {changed.Number} would change from {StepTypes.Name(changed.Type)} to {StepTypes.Name(changed.New)} (a reorder)";
+    }
+
+    /// <summary>
+    /// After the contact is written: lists it, indexes its search terms (new ones added, old ones
+    /// removed; after a crash in between, a search re-checks what it finds) and its property names.
+    /// </summary>
+    private async Task ListContactAsync(Contact? before, Contact after, CancellationToken cancellationToken)
+    {
+        var terms = SearchText.Terms(after);
+        await listings.AddAsync(ListingKind.Contacts, [after.Id], cancellationToken);
+
+        await listings.IndexContactAsync(after.Id, terms, before is null ? [] : SearchText.Terms(before).Except(terms).ToList(), cancellationToken);
+        if (after.Properties.Keys.Except(before?.Properties.Keys ?? []).ToList() is { Count: > 0 } added)
+        {
+            await listings.AddAsync(ListingKind.Properties, added, cancellationToken);
         }
     }
 

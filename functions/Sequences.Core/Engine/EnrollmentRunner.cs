@@ -140,7 +140,7 @@ public sealed class EnrollmentRunner(
         switch (decision)
         {
             case StepDecision.Apply apply:
-                var etag = await writer.ApplyAsync(apply.Transition, current.ETag, cancellationToken);
+                var etag = await writer.ApplyAsync(apply.Transition, current, cancellationToken);
                 var name = apply.Transition.State.Events.LastOrDefault() is { Type: EventTypes.SendDeferred, Reason: ErrorCodes.SendLimitReached }
                     ? "sendLimitDeferred"
                     : apply.Transition.State.IsEnded ? "ended" : "applied";
@@ -165,7 +165,7 @@ public sealed class EnrollmentRunner(
 
                 var task = create.Task with { Title = title };
                 await tasks.CreateIfAbsentAsync(task, cancellationToken);
-                var taskETag = await writer.ApplyAsync(create.Transition, current.ETag, cancellationToken);
+                var taskETag = await writer.ApplyAsync(create.Transition, current, cancellationToken);
                 logger.TaskCreated(task.Id, task.EnrollmentId, task.SequenceId, task.Step);
                 return new Outcome("taskCreated", null, new Versioned<Enrollment>(create.Transition.State, taskETag));
 
@@ -190,7 +190,7 @@ public sealed class EnrollmentRunner(
         var e = current.Value;
         logger.StepFailed(e.Id, e.SequenceId, e.CurrentStep, failure.Code, failure.Message);
         var transition = EnrollmentDecisions.OnStepFailed(e, failure.Code, failure.Message, time.GetUtcNow());
-        var etag = await writer.ApplyAsync(transition, current.ETag, cancellationToken);
+        var etag = await writer.ApplyAsync(transition, current, cancellationToken);
         return new Outcome("stepFailed", null, new Versioned<Enrollment>(transition.State, etag));
     }
 
@@ -211,7 +211,7 @@ public sealed class EnrollmentRunner(
         }
 
         // The pre-send record: from here this run owns the step until the lease ends.
-        var claimedETag = await writer.WriteAsync(send.Claimed, current.ETag, cancellationToken);
+        var claimedETag = await writer.WriteAsync(send.Claimed, current, cancellationToken);
 
         // Once claimed, finish the step even if the host is stopping: abandoning it mid-send would
         // turn a certain outcome into a doubtful one. Transports bound their own time.
@@ -231,7 +231,7 @@ public sealed class EnrollmentRunner(
                 return new Outcome("sendInDoubt", NextRun.At(send.Claimed.LeaseUntil ?? time.GetUtcNow()), null);
             }
 
-            var failedETag = await writer.ApplyAsync(transition, claimedETag, ct);
+            var failedETag = await writer.ApplyAsync(transition, new Versioned<Enrollment>(send.Claimed, claimedETag), ct);
             return new Outcome("sendFailed", null, new Versioned<Enrollment>(transition.State, failedETag));
         }
 
@@ -266,7 +266,7 @@ public sealed class EnrollmentRunner(
                     transition = new Transition(noted);
                 }
 
-                return new Versioned<Enrollment>(transition.State, await writer.ApplyAsync(transition, etag, cancellationToken));
+                return new Versioned<Enrollment>(transition.State, await writer.ApplyAsync(transition, new Versioned<Enrollment>(state, etag), cancellationToken));
             }
             catch (ConcurrencyException) when (attempt < MaxAttempts)
             {

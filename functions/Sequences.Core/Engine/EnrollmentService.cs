@@ -14,6 +14,7 @@ public sealed record BulkResult(string ContactId, Enrollment? Enrollment, Domain
 /// <summary>Enrolls, reads and ends enrollments.</summary>
 public sealed class EnrollmentService(
     IEnrollmentStore enrollments,
+    IEnrollmentIndex index,
     ReferenceCache references,
     IContactStore contacts,
     IUserStore users,
@@ -235,6 +236,7 @@ public sealed class EnrollmentService(
 
         // Record first, then its workflow: if we stop in between, the reconciler starts the
         // workflow of an active enrollment whose step is overdue.
+        await index.BeforeWriteAsync(null, enrollment, cancellationToken);
         cache.Remember(enrollment, await enrollments.CreateAsync(enrollment, cancellationToken));
         await workflows.StartAsync(enrollment.Id, cancellationToken);
         logger.Enrolled(contact.Value.Id, enrollment.Id, enrollment.SequenceId, enrollment.DueAt ?? now);
@@ -365,7 +367,7 @@ public sealed class EnrollmentService(
 
             try
             {
-                await writer.ApplyAsync(transition, current.ETag, cancellationToken);
+                await writer.ApplyAsync(transition, current, cancellationToken);
                 await workflows.WakeAsync(enrollmentId, cancellationToken);
                 return transition.State;
             }
@@ -404,7 +406,7 @@ public sealed class EnrollmentService(
                 case EndDecision.Apply apply:
                     try
                     {
-                        await writer.ApplyAsync(apply.Transition, current.ETag, cancellationToken);
+                        await writer.ApplyAsync(apply.Transition, current, cancellationToken);
                         if (wake)
                         {
                             await workflows.WakeAsync(enrollmentId, cancellationToken);

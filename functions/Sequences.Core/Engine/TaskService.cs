@@ -14,9 +14,6 @@ public sealed class TaskService(
     IEnrollmentWorkflows workflows,
     TimeProvider time)
 {
-    public IAsyncEnumerable<TaskItem> ListAsync(string userId, TaskState? state, CancellationToken cancellationToken) =>
-        tasks.ListAsync(userId, state, cancellationToken);
-
     public async Task<Result<TaskItem>> CompleteAsync(string taskId, CancellationToken cancellationToken)
     {
         if (!TaskItem.TryParseId(taskId, out var enrollmentId, out var step))
@@ -56,7 +53,7 @@ public sealed class TaskService(
 
             try
             {
-                await writer.ApplyAsync(transition, enrollment.ETag, cancellationToken);
+                await writer.ApplyAsync(transition, enrollment, cancellationToken);
                 await workflows.WakeAsync(enrollmentId, cancellationToken);
                 break;
             }
@@ -89,7 +86,7 @@ public sealed class TaskService(
 }
 
 /// <summary>Sequence statistics, computed from the enrollment records on request.</summary>
-public sealed class StatsService(IEnrollmentStore enrollments, ReferenceCache references)
+public sealed class StatsService(IEnrollmentStore enrollments, ReferenceCache references, IListings listings, TimeProvider time)
 {
     public async Task<Result<Decisions.SequenceStats>> ForSequenceAsync(string sequenceId, CancellationToken cancellationToken)
     {
@@ -104,6 +101,9 @@ public sealed class StatsService(IEnrollmentStore enrollments, ReferenceCache re
             all.Add(e);
         }
 
-        return Decisions.Statistics.Compute(sequence, all);
+        // Kept as the sequence's headline figures in the list of sequences.
+        var stats = Decisions.Statistics.Compute(sequence, all);
+        await listings.SaveStatsAsync(sequenceId, Decisions.HeadlineStats.From(stats), time.GetUtcNow(), cancellationToken);
+        return stats;
     }
 }

@@ -16,13 +16,14 @@ public sealed class TransitionWriter(
     ITaskStore tasks,
     IContactStore contacts,
     IUserStore users,
+    IEnrollmentIndex index,
     EnrollmentCache cache,
     ReferenceCache references,
     TimeProvider time,
     ILogger<TransitionWriter> logger)
 {
-    /// <summary>Writes the transition over the state read with <paramref name="etag"/>; throws <see cref="ConcurrencyException"/> if it changed.</summary>
-    public async Task<string> ApplyAsync(Transition transition, string etag, CancellationToken cancellationToken)
+    /// <summary>Writes the transition over <paramref name="basis"/> (the state as read); throws <see cref="ConcurrencyException"/> if it changed.</summary>
+    public async Task<string> ApplyAsync(Transition transition, Versioned<Enrollment> basis, CancellationToken cancellationToken)
     {
         var state = transition.State;
         if (transition.MarksContactBounced)
@@ -31,7 +32,7 @@ public sealed class TransitionWriter(
             await UpdateContactAsync(state.ContactId, c => c.Bounced ? null : c with { Bounced = true, UpdatedAt = time.GetUtcNow() }, cancellationToken);
         }
 
-        var newETag = await WriteAsync(state, etag, cancellationToken);
+        var newETag = await WriteAsync(state, basis, cancellationToken);
         logger.Transitioned(state.Id, state.SequenceId, state.Status.ToString(), state.CurrentStep);
         if (state.IsEnded)
         {
@@ -54,13 +55,19 @@ public sealed class TransitionWriter(
         return newETag;
     }
 
-    /// <summary>A conditional write of enrollment state that keeps <see cref="EnrollmentCache"/> in step.</summary>
-    public async Task<string> WriteAsync(Enrollment state, string etag, CancellationToken cancellationToken)
+    /// <summary>
+    /// A conditional write of enrollment state over <paramref name="basis"/> that keeps
+    /// <see cref="EnrollmentCache"/> and the enrollment index in step (index rows the change adds
+    /// before it, rows it removes after it: the index may hold a stale row, never miss one).
+    /// </summary>
+    public async Task<string> WriteAsync(Enrollment state, Versioned<Enrollment> basis, CancellationToken cancellationToken)
     {
         try
         {
-            var newETag = await enrollments.ReplaceAsync(state, etag, cancellationToken);
+            await index.BeforeWriteAsync(basis.Value, state, cancellationToken);
+            var newETag = await enrollments.ReplaceAsync(state, basis.ETag, cancellationToken);
             cache.Remember(state, newETag);
+            await index.AfterWriteAsync(basis.Value, state, cancellationToken);
             return newETag;
         }
         catch (ConcurrencyException)

@@ -24,6 +24,9 @@ public enum ErrorKind
     /// <summary>The request, or what it would store, is larger than can be stored (413).</summary>
     TooLarge,
 
+    /// <summary>The caller's version (<c>If-Match</c>) is no longer current (412).</summary>
+    Precondition,
+
     /// <summary>Something failed that is not the caller's fault (500).</summary>
     Internal,
 }

@@ -44,6 +44,8 @@ public static class ErrorCodes
     public const string BatchTooLarge = "BATCH_TOO_LARGE";
     public const string RuleNotFound = "RULE_NOT_FOUND";
     public const string SequenceDeleted = "SEQUENCE_DELETED";
+    public const string PreconditionFailed = "PRECONDITION_FAILED";
+    public const string StepsInUse = "STEPS_IN_USE";
     public const string IdempotencyKeyReused = "IDEMPOTENCY_KEY_REUSED";
     public const string IdempotentRequestInProgress = "IDEMPOTENT_REQUEST_IN_PROGRESS";
 }

@@ -43,6 +43,9 @@ public static class EndReasons
 /// <summary>Per-step adjustments of one enrollment (HubSpot's "send email in N days", task edits).</summary>
 public sealed record TaskOverride(string? Title, bool? ContinueWithoutCompleting);
 
+/// <summary>This enrollment's own subject and body for an email step (HubSpot's "edit this email for this contact").</summary>
+public sealed record EmailOverride(string? Subject, string Body);
+
 /// <summary>
 /// The durable state of one contact's run through a sequence: the system of record. Every change
 /// produces a new <see cref="Revision"/>. The enrollment's workflow only decides when to look at
@@ -63,6 +66,7 @@ public sealed record Enrollment
 
     public IReadOnlyDictionary<int, StepDelay> DelayOverrides { get; init; } = new Dictionary<int, StepDelay>();
     public IReadOnlyDictionary<int, TaskOverride> TaskOverrides { get; init; } = new Dictionary<int, TaskOverride>();
+    public IReadOnlyDictionary<int, EmailOverride> EmailOverrides { get; init; } = new Dictionary<int, EmailOverride>();
 
     public EnrollmentStatus Status { get; init; }
     public StepPhase Phase { get; init; }
@@ -122,6 +126,10 @@ public sealed record Enrollment
     /// <summary>The delay before <paramref name="stepNumber"/>, with this enrollment's override.</summary>
     public StepDelay DelayOf(int stepNumber, SequenceStep step) =>
         stepNumber > 1 && DelayOverrides.TryGetValue(stepNumber, out var d) ? d : step.Delay;
+
+    /// <summary>The step as this enrollment runs it: its email's subject and body replaced by this enrollment's override, if any.</summary>
+    public SequenceStep Personalised(int stepNumber, SequenceStep step) =>
+        EmailOverrides.TryGetValue(stepNumber, out var o) ? step with { Subject = o.Subject ?? step.Subject, Body = o.Body } : step;
 
     /// <summary>The oldest events are dropped past this many; the state row must stay small.</summary>
     public const int MaxEvents = 200;

@@ -143,7 +143,8 @@ public interface ITaskStore
 
     Task<string> ReplaceAsync(TaskItem task, string etag, CancellationToken cancellationToken);
 
-    IAsyncEnumerable<TaskItem> ListAsync(string userId, TaskState? state, CancellationToken cancellationToken);
+    /// <summary>One page of the user's tasks (in the state given), oldest first.</summary>
+    Task<ListPage<TaskItem>> ListAsync(string userId, TaskState? state, PageRequest page, CancellationToken cancellationToken);
 }
 
 /// <summary>Settings shared by every process on the same storage (e.g. the unsubscribe-link key).</summary>

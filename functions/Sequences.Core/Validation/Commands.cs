@@ -45,6 +45,11 @@ public sealed record SequenceCommand(
 
 public sealed record TaskOverrideCommand(string? Title = null, bool? ContinueWithoutCompleting = null);
 
+public sealed record EmailOverrideCommand(string? Subject = null, string? Body = null);
+
+/// <summary>A change to several enrollments named by id: <c>unenroll</c>, <c>pause</c> or <c>resume</c>.</summary>
+public sealed record BulkActionCommand(string? Action, IReadOnlyList<string>? EnrollmentIds);
+
 public sealed record EnrollCommand(
     string? ContactId,
     string? SenderUserId,
@@ -54,7 +59,8 @@ public sealed record EnrollCommand(
     string? TimeZone = null,
     DateTimeOffset? SendFirstAt = null,
     IReadOnlyDictionary<string, string>? DelayOverrides = null,
-    IReadOnlyDictionary<string, TaskOverrideCommand>? TaskOverrides = null);
+    IReadOnlyDictionary<string, TaskOverrideCommand>? TaskOverrides = null,
+    IReadOnlyDictionary<string, EmailOverrideCommand>? EmailOverrides = null);
 
 /// <summary>One contact of a bulk enrollment; its fields override the request's common options (tokens are merged).</summary>
 public sealed record BulkContactCommand(
@@ -65,7 +71,8 @@ public sealed record BulkContactCommand(
     string? TimeZone = null,
     DateTimeOffset? SendFirstAt = null,
     IReadOnlyDictionary<string, string>? DelayOverrides = null,
-    IReadOnlyDictionary<string, TaskOverrideCommand>? TaskOverrides = null);
+    IReadOnlyDictionary<string, TaskOverrideCommand>? TaskOverrides = null,
+    IReadOnlyDictionary<string, EmailOverrideCommand>? EmailOverrides = null);
 
 public sealed record BulkEnrollCommand(
     string? SenderUserId,
@@ -76,7 +83,8 @@ public sealed record BulkEnrollCommand(
     string? TimeZone = null,
     DateTimeOffset? SendFirstAt = null,
     IReadOnlyDictionary<string, string>? DelayOverrides = null,
-    IReadOnlyDictionary<string, TaskOverrideCommand>? TaskOverrides = null)
+    IReadOnlyDictionary<string, TaskOverrideCommand>? TaskOverrides = null,
+    IReadOnlyDictionary<string, EmailOverrideCommand>? EmailOverrides = null)
 {
     /// <summary>The single-enrollment command for one contact: its own values over the common ones.</summary>
     public EnrollCommand For(BulkContactCommand c)
@@ -96,6 +104,7 @@ public sealed record BulkEnrollCommand(
             c.TimeZone ?? TimeZone,
             c.SendFirstAt ?? SendFirstAt,
             c.DelayOverrides ?? DelayOverrides,
-            c.TaskOverrides ?? TaskOverrides);
+            c.TaskOverrides ?? TaskOverrides,
+            c.EmailOverrides ?? EmailOverrides);
     }
 }

@@ -27,6 +27,7 @@ internal sealed record TimelineItem(
 internal sealed class AutomationFunctions(
     AutomationService automation, DirectoryService directory, EnrollmentService enrollments, IContactTimelineStore timeline, IInboundQueue queue, TimeProvider time)
 {
+    [JsonBody(typeof(RuleCommand))]
     [Function(nameof(CreateAutomationRule))]
     public Task<Results<Created<AutomationRule>, ProblemHttpResult>> CreateAutomationRule(
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "api/sequences/{sequenceId}/automation")] HttpRequest request, string sequenceId, CancellationToken ct) =>
@@ -50,6 +51,7 @@ internal sealed class AutomationFunctions(
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "api/automation/{ruleId}")] HttpRequest request, string ruleId, CancellationToken ct) =>
         await automation.GetRuleAsync(ruleId, ct) is { } rule ? TypedResults.Ok(rule) : Problems.From(AutomationService.NotFound(ruleId));
 
+    [JsonBody(typeof(RuleCommand))]
     [Function(nameof(ReplaceAutomationRule))]
     public Task<Results<Ok<AutomationRule>, ProblemHttpResult>> ReplaceAutomationRule(
         [HttpTrigger(AuthorizationLevel.Anonymous, "put", Route = "api/automation/{ruleId}")] HttpRequest request, string ruleId, CancellationToken ct) =>
@@ -73,6 +75,7 @@ internal sealed class AutomationFunctions(
         return TypedResults.Ok(new ListResponse<AutomationFailure>(failures, failures.Count));
     }
 
+    [JsonBody(typeof(FormSubmissionCommand))]
     [Function(nameof(FormSubmission))]
     public async Task<Results<Accepted<AcceptedEvent>, ProblemHttpResult>> FormSubmission(
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "api/events/form-submissions")] HttpRequest request, CancellationToken ct)
@@ -100,6 +103,7 @@ internal sealed class AutomationFunctions(
         return await QueueAsync(e, ct);
     }
 
+    [JsonBody(typeof(PageViewCommand))]
     [Function(nameof(PageView))]
     public async Task<Results<Accepted<AcceptedEvent>, ProblemHttpResult>> PageView(
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "api/events/page-views")] HttpRequest request, CancellationToken ct)
@@ -126,6 +130,7 @@ internal sealed class AutomationFunctions(
         return await QueueAsync(e, ct);
     }
 
+    [JsonBody(typeof(WorkflowCommand))]
     [Function(nameof(WorkflowEnroll))]
     public Task<Results<Created<EnrollmentResponse>, ProblemHttpResult>> WorkflowEnroll(
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "api/workflows/enroll")] HttpRequest request,
@@ -133,6 +138,7 @@ internal sealed class AutomationFunctions(
         Endpoint.CreatedAsync<WorkflowCommand, Enrollment, EnrollmentResponse>(
             request, body => automation.WorkflowEnrollAsync(body, ct), e => EnrollmentResponse.From(e), e => $"/api/enrollments/{e.Id}", ct);
 
+    [JsonBody(typeof(WorkflowCommand))]
     [Function(nameof(WorkflowUnenroll))]
     public async Task<Results<Ok<WorkflowUnenrollResponse>, ProblemHttpResult>> WorkflowUnenroll(
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "api/workflows/unenroll")] HttpRequest request,

@@ -10,6 +10,7 @@ namespace Sequences.Functions.Api;
 /// <summary>Users, contacts and sequences.</summary>
 internal sealed class DirectoryFunctions(DirectoryService directory)
 {
+    [JsonBody(typeof(UserCommand))]
     [Function(nameof(PutUser))]
     public Task<Results<Ok<UserResponse>, ProblemHttpResult>> PutUser(
         [HttpTrigger(AuthorizationLevel.Anonymous, "put", Route = "api/users/{userId}")] HttpRequest request, string userId, CancellationToken ct) =>
@@ -22,6 +23,7 @@ internal sealed class DirectoryFunctions(DirectoryService directory)
             ? TypedResults.Ok(UserResponse.From(user))
             : Problems.From(DomainError.NotFound(ErrorCodes.UserNotFound, "User", userId));
 
+    [JsonBody(typeof(ContactCommand))]
     [Function(nameof(PutContact))]
     public Task<Results<Ok<ContactResponse>, ProblemHttpResult>> PutContact(
         [HttpTrigger(AuthorizationLevel.Anonymous, "put", Route = "api/contacts/{contactId}")] HttpRequest request, string contactId, CancellationToken ct) =>
@@ -34,20 +36,55 @@ internal sealed class DirectoryFunctions(DirectoryService directory)
             ? TypedResults.Ok(ContactResponse.From(contact))
             : Problems.From(DomainError.NotFound(ErrorCodes.ContactNotFound, "Contact", contactId));
 
+    /// <summary>Sequences carry an <c>ETag</c> (their version); <c>PUT</c> honours <c>If-Match</c>.</summary>
+    [JsonBody(typeof(SequenceCommand))]
     [Function(nameof(CreateSequence))]
     public Task<Results<Created<SequenceResponse>, ProblemHttpResult>> CreateSequence(
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "api/sequences")] HttpRequest request, CancellationToken ct) =>
-        Endpoint.CreatedAsync<SequenceCommand, Sequence, SequenceResponse>(request, body => directory.CreateSequenceAsync(body, ct), SequenceResponse.From, s => $"/api/sequences/{s.Id}", ct);
+        Endpoint.CreatedAsync<SequenceCommand, Sequence, SequenceResponse>(request, body => directory.CreateSequenceAsync(body, ct), s => Versioned(request, s), s => $"/api/sequences/{s.Id}", ct);
 
     [Function(nameof(GetSequence))]
     public async Task<Results<Ok<SequenceResponse>, ProblemHttpResult>> GetSequence(
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "api/sequences/{sequenceId}")] HttpRequest request, string sequenceId, CancellationToken ct) =>
         await directory.GetSequenceAsync(sequenceId, ct) is { } sequence
-            ? TypedResults.Ok(SequenceResponse.From(sequence))
+            ? TypedResults.Ok(Versioned(request, sequence))
             : Problems.From(DomainError.NotFound(ErrorCodes.SequenceNotFound, "Sequence", sequenceId));
 
+    [JsonBody(typeof(SequenceCommand))]
     [Function(nameof(ReplaceSequence))]
     public Task<Results<Ok<SequenceResponse>, ProblemHttpResult>> ReplaceSequence(
-        [HttpTrigger(AuthorizationLevel.Anonymous, "put", Route = "api/sequences/{sequenceId}")] HttpRequest request, string sequenceId, CancellationToken ct) =>
-        Endpoint.OkAsync<SequenceCommand, Sequence, SequenceResponse>(request, body => directory.ReplaceSequenceAsync(sequenceId, body, ct), SequenceResponse.From, ct);
+        [HttpTrigger(AuthorizationLevel.Anonymous, "put", Route = "api/sequences/{sequenceId}")] HttpRequest request, string sequenceId, CancellationToken ct)
+    {
+        var ifMatch = request.Headers.IfMatch.ToString();
+        int? expected = null;
+        if (ifMatch.Length > 0 && ifMatch != "*")
+        {
+            if (!TryParseVersion(ifMatch, out var version))
+            {
+                return Task.FromResult<Results<Ok<SequenceResponse>, ProblemHttpResult>>(Problems.From(
+                    DomainError.Invalid("If-Match", $"If-Match takes the ETag a GET of the sequence returned (e.g. \"3\"); got {ifMatch}.")));
+            }
+
+            expected = version;
+        }
+
+        return Endpoint.OkAsync<SequenceCommand, Sequence, SequenceResponse>(
+            request, body => directory.ReplaceSequenceAsync(sequenceId, body, expected, ct), s => Versioned(request, s), ct);
+    }
+
+    /// <summary>The response, with the sequence's version as its <c>ETag</c> header.</summary>
+    private static SequenceResponse Versioned(HttpRequest request, Sequence s)
+    {
+        request.HttpContext.Response.Headers.ETag = $"\"{s.Version.ToString(System.Globalization.CultureInfo.InvariantCulture)}\"";
+        return SequenceResponse.From(s);
+    }
+
+    private static bool TryParseVersion(string etag, out int version)
+    {
+        var text = etag.Trim();
+        text = text.StartsWith("W/", StringComparison.Ordinal) ? text[2..] : text;
+        version = 0;
+        return text.Length > 2 && text[0] == '"' && text[^1] == '"'
+            && int.TryParse(text[1..^1], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out version);
+    }
 }

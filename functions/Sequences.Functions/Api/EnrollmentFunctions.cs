@@ -12,8 +12,26 @@ namespace Sequences.Functions.Api;
 /// Enrollments and tasks. Functions that change an enrollment wake its workflow, so they declare
 /// the Durable client binding (see <see cref="Workflow.DurableClientAccessor"/>).
 /// </summary>
-internal sealed class EnrollmentFunctions(EnrollmentService enrollments, DirectoryService directory, BulkOperations operations, StatsService stats, TaskService tasks)
+internal sealed class EnrollmentFunctions(
+    EnrollmentService enrollments, DirectoryService directory, BulkOperations operations, StatsService stats, TaskService tasks, PreviewService previews)
 {
+    /// <summary>Each step as it would go out to this contact from this sender (the enroll request's body); changes nothing.</summary>
+    [JsonBody(typeof(EnrollCommand))]
+    [Function(nameof(PreviewSequence))]
+    public Task<Results<Ok<PreviewResponse>, ProblemHttpResult>> PreviewSequence(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "api/sequences/{sequenceId}/preview")] HttpRequest request, string sequenceId, CancellationToken ct) =>
+        Endpoint.OkAsync<EnrollCommand, Preview, PreviewResponse>(request, body => previews.PreviewAsync(sequenceId, body, ct), PreviewResponse.From, ct);
+
+    /// <summary>Unenroll, pause or resume up to 100 enrollments by id, with a result for each.</summary>
+    [JsonBody(typeof(BulkActionCommand))]
+    [Function(nameof(ActOnEnrollments))]
+    public Task<Results<Ok<BulkActionResponse>, ProblemHttpResult>> ActOnEnrollments(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "api/enrollments/bulk")] HttpRequest request,
+        [DurableClient] DurableTaskClient durableClient, CancellationToken ct) =>
+        Endpoint.OkAsync<BulkActionCommand, IReadOnlyList<(string EnrollmentId, Result<Enrollment> Result)>, BulkActionResponse>(
+            request, body => operations.ApplyToAsync(body, ct), BulkActionResponse.From, ct);
+
+    [JsonBody(typeof(EnrollCommand))]
     [Function(nameof(Enroll))]
     public Task<Results<Created<EnrollmentResponse>, ProblemHttpResult>> Enroll(
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "api/sequences/{sequenceId}/enrollments")] HttpRequest request, string sequenceId,
@@ -21,6 +39,7 @@ internal sealed class EnrollmentFunctions(EnrollmentService enrollments, Directo
         Endpoint.CreatedAsync<EnrollCommand, Enrollment, EnrollmentResponse>(
             request, body => enrollments.EnrollAsync(sequenceId, body, ct), e => EnrollmentResponse.From(e), e => $"/api/enrollments/{e.Id}", ct);
 
+    [JsonBody(typeof(BulkEnrollCommand))]
     [Function(nameof(EnrollBatch))]
     public Task<Results<Ok<BulkResponse>, ProblemHttpResult>> EnrollBatch(
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "api/sequences/{sequenceId}/enrollments/batch")] HttpRequest request, string sequenceId,
@@ -82,30 +101,6 @@ internal sealed class EnrollmentFunctions(EnrollmentService enrollments, Directo
         [DurableClient] DurableTaskClient durableClient, CancellationToken ct) =>
         Respond(await enrollments.ResumeAsync(enrollmentId, ct));
 
-    [Function(nameof(ListSequenceEnrollments))]
-    public async Task<Results<Ok<ListResponse<EnrollmentResponse>>, ProblemHttpResult>> ListSequenceEnrollments(
-        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "api/sequences/{sequenceId}/enrollments")] HttpRequest request, string sequenceId, CancellationToken ct)
-    {
-        var status = request.Query["status"].ToString();
-        if (!TryParse<EnrollmentStatus>(status, out var parsed))
-        {
-            return Problems.From(DomainError.Invalid("status", $"'{status}' is not a status; use active, paused, finished or unenrolled."));
-        }
-
-        if (await directory.GetSequenceAsync(sequenceId, ct) is null)
-        {
-            return Problems.From(DomainError.NotFound(ErrorCodes.SequenceNotFound, "Sequence", sequenceId));
-        }
-
-        var items = new List<EnrollmentResponse>();
-        await foreach (var e in enrollments.ListBySequenceAsync(sequenceId, parsed, ct))
-        {
-            items.Add(EnrollmentResponse.From(e, withEvents: false));
-        }
-
-        return TypedResults.Ok(new ListResponse<EnrollmentResponse>(items, items.Count));
-    }
-
     [Function(nameof(ListContactEnrollments))]
     public async Task<Results<Ok<ListResponse<EnrollmentResponse>>, ProblemHttpResult>> ListContactEnrollments(
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "api/contacts/{contactId}/enrollments")] HttpRequest request, string contactId, CancellationToken ct)
@@ -117,31 +112,6 @@ internal sealed class EnrollmentFunctions(EnrollmentService enrollments, Directo
 
         var items = (await enrollments.ListByContactAsync(contactId, ct)).Select(e => EnrollmentResponse.From(e, withEvents: false)).ToList();
         return TypedResults.Ok(new ListResponse<EnrollmentResponse>(items, items.Count));
-    }
-
-    [Function(nameof(ListTasks))]
-    public async Task<Results<Ok<ListResponse<TaskResponse>>, ProblemHttpResult>> ListTasks(
-        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "api/tasks")] HttpRequest request, CancellationToken ct)
-    {
-        var userId = request.Query["userId"].FirstOrDefault();
-        var status = request.Query["status"].ToString();
-        if (FieldErrors.IdProblem(userId) is { } problem)
-        {
-            return Problems.From(DomainError.Invalid("userId", userId is null ? "The userId query parameter is required." : problem));
-        }
-
-        if (!TryParse<TaskState>(status, out var state))
-        {
-            return Problems.From(DomainError.Invalid("status", $"'{status}' is not a task status; use open, completed or cancelled."));
-        }
-
-        var items = new List<TaskResponse>();
-        await foreach (var t in tasks.ListAsync(userId!, state, ct))
-        {
-            items.Add(TaskResponse.From(t));
-        }
-
-        return TypedResults.Ok(new ListResponse<TaskResponse>(items, items.Count));
     }
 
     [Function(nameof(CompleteTask))]
@@ -171,24 +141,4 @@ internal sealed class EnrollmentFunctions(EnrollmentService enrollments, Directo
 
     private static Results<Ok<EnrollmentResponse>, ProblemHttpResult> Respond(Result<Enrollment> result) =>
         result.Error is { } e ? Problems.From(e) : TypedResults.Ok(EnrollmentResponse.From(result.Value!));
-
-    /// <summary>An optional enum query value in the API's camelCase spelling; empty means "any".</summary>
-    private static bool TryParse<T>(string? text, out T? value)
-        where T : struct, Enum
-    {
-        value = null;
-        if (string.IsNullOrEmpty(text))
-        {
-            return true;
-        }
-
-        if (Enum.GetNames<T>().FirstOrDefault(n => string.Equals(n, text, StringComparison.OrdinalIgnoreCase)) is { } name
-            && char.IsLower(text[0]))
-        {
-            value = Enum.Parse<T>(name);
-            return true;
-        }
-
-        return false;
-    }
 }

@@ -191,6 +191,7 @@ internal sealed class InboundFunctions(IInboundQueue queue, IInboundLog log, IOp
         return Results.Ok();
     }
 
+    [JsonBody(typeof(MeetingCommand))]
     [Function(nameof(MeetingBooked))]
     public async Task<Results<Accepted<AcceptedInbound>, ProblemHttpResult>> MeetingBooked(
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "api/events/meetings")] HttpRequest request, CancellationToken ct)
@@ -224,6 +225,7 @@ internal sealed class InboundFunctions(IInboundQueue queue, IInboundLog log, IOp
         return TypedResults.Accepted((string?)null, new AcceptedInbound($"{body.ContactId ?? body.Email}|{body.UserId}", InboundItem.MeetingKind, "inbound"));
     }
 
+    [QueryParameters("limit")]
     [Function(nameof(ListUnmatchedInbound))]
     public async Task<Results<Ok<ListResponse<UnmatchedInbound>>, ProblemHttpResult>> ListUnmatchedInbound(
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "api/inbound/unmatched")] HttpRequest request, CancellationToken ct)

@@ -16,6 +16,7 @@ internal static class Problems
         ErrorKind.Unauthorized => StatusCodes.Status401Unauthorized,
         ErrorKind.UnsupportedMediaType => StatusCodes.Status415UnsupportedMediaType,
         ErrorKind.TooLarge => StatusCodes.Status413PayloadTooLarge,
+        ErrorKind.Precondition => StatusCodes.Status412PreconditionFailed,
         _ => StatusCodes.Status500InternalServerError,
     };
 
@@ -50,6 +51,7 @@ internal static class Problems
             401 => ErrorKind.Unauthorized,
             404 => ErrorKind.NotFound,
             409 => ErrorKind.Conflict,
+            412 => ErrorKind.Precondition,
             413 => ErrorKind.TooLarge,
             415 => ErrorKind.UnsupportedMediaType,
             422 => ErrorKind.Rule,

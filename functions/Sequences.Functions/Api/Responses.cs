@@ -59,14 +59,63 @@ internal sealed record EnrollmentResponse(
             e.EnrolledAt, e.EndedAt, e.EndReason, e.PauseReason, withEvents ? e.Events.Select(EventResponse.From).ToList() : null);
 }
 
-internal sealed record ListResponse<T>(IReadOnlyList<T> Items, int Count);
-
-internal sealed record TaskResponse(
-    string Id, string UserId, string EnrollmentId, string SequenceId, string ContactId, int Step, string Type, string Title,
-    string? Subject, string? Body, bool ContinueWithoutCompleting, TaskState Status, DateTimeOffset CreatedAt, DateTimeOffset? CompletedAt)
+/// <summary>A list: the items of this page, how many, and the cursor of the next page (null on the last; lists without paging always null).</summary>
+internal sealed record ListResponse<T>(IReadOnlyList<T> Items, int Count, string? NextCursor = null)
 {
-    public static TaskResponse From(TaskItem t) => new(t.Id, t.UserId, t.EnrollmentId, t.SequenceId, t.ContactId, t.Step,
-        StepTypes.Name(t.Type), t.Title, t.Subject, t.Body, t.ContinueWithoutCompleting, t.Status, t.CreatedAt, t.CompletedAt);
+    public static ListResponse<T> From<TItem>(Core.Ports.ListPage<TItem> page, Func<TItem, T> map) =>
+        new(page.Items.Select(map).ToList(), page.Items.Count, Core.Listing.Paging.Encode(page.After));
+}
+
+internal sealed record HeadlineStatsResponse(int Enrolled, int Active, int Paused, int Finished, int Unenrolled, int EmailsSent, int Replies, int MeetingsBooked);
+
+internal sealed record SequenceSummaryResponse(
+    string Id, string Name, string OwnerUserId, IReadOnlyList<string> SharedWithUserIds, bool SharedWithEveryone, int StepCount,
+    DateTimeOffset UpdatedAt, DateTimeOffset? DeletedAt, HeadlineStatsResponse? Stats, DateTimeOffset? StatsAsOf)
+{
+    public static SequenceSummaryResponse From(Core.Engine.SequenceRow r)
+    {
+        var s = r.Sequence;
+        var h = r.Stats;
+        return new(s.Id, s.Name, s.OwnerUserId, s.SharedWithUserIds, s.SharedWithEveryone, s.Steps.Count, s.UpdatedAt, s.DeletedAt,
+            h is null ? null : new HeadlineStatsResponse(h.Enrolled, h.Active, h.Paused, h.Finished, h.Unenrolled, h.EmailsSent, h.Replies, h.MeetingsBooked),
+            r.StatsAsOf);
+    }
+}
+
+/// <summary>An enrollment in a list: its state without the timeline, and who the contact is.</summary>
+internal sealed record EnrollmentRowResponse(
+    string Id, string SequenceId, string ContactId, string? ContactName, string? ContactEmail, string SenderUserId, EnrollmentStatus Status,
+    int CurrentStep, DateTimeOffset? NextActionAt, DateTimeOffset EnrolledAt, DateTimeOffset? EndedAt, string? EndReason, string? PauseReason)
+{
+    public static EnrollmentRowResponse From(Core.Engine.EnrollmentRow r)
+    {
+        var e = r.Enrollment;
+        return new(e.Id, e.SequenceId, e.ContactId, r.Contact?.FullName, r.Contact?.Email, e.SenderUserId, e.Status, e.CurrentStep, e.NextActionAt,
+            e.EnrolledAt, e.EndedAt, e.EndReason, e.PauseReason);
+    }
+}
+
+internal sealed record ScheduledResponse(
+    string EnrollmentId, string ContactId, string? ContactName, string? ContactEmail, string SequenceId, string? SequenceName, int Step, string? Type, DateTimeOffset DueAt)
+{
+    public static ScheduledResponse From(Core.Engine.ScheduledRow r) => new(
+        r.Enrollment.Id, r.Enrollment.ContactId, r.Contact?.FullName, r.Contact?.Email, r.Enrollment.SequenceId, r.Sequence?.Name, r.Enrollment.CurrentStep,
+        r.Sequence?.StepAt(r.Enrollment.CurrentStep) is { } step ? StepTypes.Name(step.Type) : null, r.DueAt);
+}
+
+internal sealed record NameResponse(string Name);
+
+/// <summary>A task; <c>dueAt</c> is when its step came due (tasks are due when created). Lists add the contact's name and email.</summary>
+internal sealed record TaskResponse(
+    string Id, string UserId, string EnrollmentId, string SequenceId, string ContactId, string? ContactName, string? ContactEmail, int Step, string Type,
+    string Title, string? Subject, string? Body, bool ContinueWithoutCompleting, TaskState Status, DateTimeOffset DueAt, DateTimeOffset CreatedAt,
+    DateTimeOffset? CompletedAt)
+{
+    public static TaskResponse From(TaskItem t, Contact? contact = null) => new(t.Id, t.UserId, t.EnrollmentId, t.SequenceId, t.ContactId,
+        contact?.FullName, contact?.Email, t.Step, StepTypes.Name(t.Type), t.Title, t.Subject, t.Body, t.ContinueWithoutCompleting, t.Status,
+        t.CreatedAt, t.CreatedAt, t.CompletedAt);
+
+    public static TaskResponse From(Core.Engine.TaskRow r) => From(r.Task, r.Contact);
 }
 
 internal sealed record ErrorBody(string Code, string? Detail);
@@ -81,6 +130,28 @@ internal sealed record BulkResponse(IReadOnlyList<BulkItemResponse> Results, int
             r.Error is { } e ? new ErrorBody(e.Code, e.Detail) : null)).ToList();
         return new BulkResponse(items, items.Count(i => i.Error is null), items.Count(i => i.Error is not null));
     }
+}
+
+internal sealed record BulkActionItemResponse(string EnrollmentId, EnrollmentStatus? Status, ErrorBody? Error);
+
+internal sealed record BulkActionResponse(IReadOnlyList<BulkActionItemResponse> Results, int Succeeded, int Failed)
+{
+    public static BulkActionResponse From(IReadOnlyList<(string EnrollmentId, Core.Errors.Result<Enrollment> Result)> results)
+    {
+        var items = results.Select(r => new BulkActionItemResponse(r.EnrollmentId, r.Result.Value?.Status,
+            r.Result.Error is { } e ? new ErrorBody(e.Code, e.Detail) : null)).ToList();
+        return new BulkActionResponse(items, items.Count(i => i.Error is null), items.Count(i => i.Error is not null));
+    }
+}
+
+internal sealed record StepPreviewResponse(int Step, string Type, string? Subject, string? Html, string? Text, string? TaskTitle, ErrorBody? Error);
+
+internal sealed record PreviewResponse(IReadOnlyList<StepPreviewResponse> Steps, IReadOnlyList<string> MissingTokens)
+{
+    public static PreviewResponse From(Core.Engine.Preview p) => new(
+        p.Steps.Select(s => new StepPreviewResponse(s.Step, StepTypes.Name(s.Type), s.Subject, s.Html, s.Text, s.TaskTitle,
+            s.Error is { } e ? new ErrorBody(e.Code, e.Detail) : null)).ToList(),
+        p.MissingTokens);
 }
 
 internal sealed record OperationResponse(string Operation, string Scope, string Id, string Status);

@@ -117,6 +117,7 @@ internal sealed class EnrollmentEntity : EntityBase
     public string TimeZone { get; set; } = "UTC";
     public string? DelayOverrides { get; set; }
     public string? TaskOverrides { get; set; }
+    public string? EmailOverrides { get; set; }
     public string Status { get; set; } = "";
     public string Phase { get; set; } = "";
     public int CurrentStep { get; set; }

@@ -399,16 +399,9 @@ internal sealed class TaskStore(StorageClients clients) : ITaskStore
     public Task<string> ReplaceAsync(TaskItem task, string etag, CancellationToken cancellationToken) =>
         TableOps.ReplaceAsync(_table, Mapping.ToEntity(task), etag, cancellationToken);
 
-    public async IAsyncEnumerable<TaskItem> ListAsync(string userId, TaskState? state, [EnumeratorCancellation] CancellationToken cancellationToken)
-    {
-        var filter = state is { } s
-            ? TableClient.CreateQueryFilter($"PartitionKey eq {userId} and Status eq {s.ToString()}")
-            : TableClient.CreateQueryFilter($"PartitionKey eq {userId}");
-        await foreach (var e in _table.QueryAsync<TaskEntity>(filter, cancellationToken: cancellationToken))
-        {
-            yield return Mapping.ToTask(e);
-        }
-    }
+    public Task<ListPage<TaskItem>> ListAsync(string userId, TaskState? state, PageRequest page, CancellationToken cancellationToken) =>
+        KeyRange.ReadAsync<TaskEntity, TaskItem>(_table, userId, "", page, Mapping.ToTask, cancellationToken, upperBound: "\uffff",
+            filter: state is { } s ? TableClient.CreateQueryFilter($"Status eq {s.ToString()}") : null);
 }
 
 /// <summary>Secrets and the reconciler's report, shared by every process on this storage.</summary>

@@ -30,8 +30,6 @@ public sealed class BrowserFactAttribute : FactAttribute
     private static bool Available(string need) => need switch
     {
         "emailOverrides" => typeof(EnrollCommand).GetProperty("EmailOverrides") is not null,
-        // Sequences answered with an ETag came with step ids (the same change to the API).
-        "If-Match" => typeof(StepCommand).GetProperty("Id") is not null,
         _ when need.Split(' ') is [var method, var path] => FunctionCatalog.MethodsServing(new Microsoft.AspNetCore.Http.PathString(path)).Contains(method),
         _ => throw new ArgumentException($"Unknown need '{need}'."),
     };

@@ -65,7 +65,7 @@ public sealed class SequenceScreenTests(BrowserFixture fixture, ITestOutputHelpe
         Assert.True(saved.GetProperty("settings").GetProperty("unenrollSameCompany").GetBoolean());
     }
 
-    [BrowserFact("If-Match")]
+    [BrowserFact]
     public async Task Saving_over_someone_elses_change_says_reload()
     {
         var rita = await UserAsync();

@@ -317,7 +317,8 @@ function singleForm(body, sequence, contact, d) {
       clear(preview).append(h('h3', { text: 'Preview' }),
         lastMissing.length ? h('p', { class: 'missing-note', text: `Missing tokens: ${lastMissing.join(', ')}` }) : null,
         p.steps.map(st => h('div', { class: 'preview-step' }, h('h4', { text: `Step ${st.step}: ${st.subject ?? st.taskTitle ?? st.type}` }),
-          st.html !== undefined && st.html !== null ? frame(st.html, `Preview of step ${st.step}`) : h('p', { text: st.taskTitle ?? '' }))));
+          st.error ? h('p', { class: 'error' }, h('span', { class: 'code', text: st.error.code }), `: ${st.error.detail ?? ''}`)
+            : st.html !== undefined && st.html !== null ? frame(st.html, `Preview of step ${st.step}`) : h('p', { text: st.taskTitle ?? '' }))));
     } catch (e) {
       clear(preview).append(h('h3', { text: 'Preview' }), notAvailable(e) ? h('p', { class: 'notice', text: 'Preview is not available on this server yet.' }) : problemBox(e));
     }

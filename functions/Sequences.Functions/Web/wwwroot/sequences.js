@@ -186,7 +186,8 @@ function stepsTab(section, sequence, version, stats) {
     s.steps.forEach((st, i) => listEl.append(h('li', {}, stepEditor(s, st, i, draw, stats?.steps?.find(x => x.step === i + 1)))));
   };
   draw();
-  section.append(h('h2', { text: 'Steps' }), field('Sequence name', name), listEl,
+  section.append(h('h2', { text: 'Steps' }), field('Sequence name', name),
+    h('p', { class: 'hint', text: 'While contacts are enrolled, steps can be edited in place or added at the end; moving or deleting steps waits until no enrollment runs.' }), listEl,
     h('div', { class: 'toolbar' },
       h('button', { type: 'button', text: 'Add step', onclick: () => {
         s.steps.push({ type: 'automatedEmail', delay: 'P2D', subject: '', body: '' });
@@ -281,6 +282,8 @@ async function bulkAction(action, ids) {
 }
 
 async function enrollmentsTab(section, sequence) {
+  // Rows carry no zone of their own: times in the acting user's zone.
+  const zone = cachedUsers().find(u => u.id === actingAs())?.timeZone || 'UTC';
   const status = select(STATUSES, '');
   const sender = select([['', 'Any sender'], ...cachedUsers().map(u => [u.id, u.name])], '');
   const out = h('div');
@@ -302,7 +305,7 @@ async function enrollmentsTab(section, sequence) {
   } });
   status.addEventListener('change', () => { pages.reset(); load(null); });
   sender.addEventListener('change', () => { pages.reset(); load(null); });
-  section.append(h('h2', { text: 'Enrollments' }),
+  section.append(h('h2', { text: 'Enrollments' }), h('p', { class: 'muted', text: `Times in ${zone}.` }),
     h('div', { class: 'row' }, field('Status', status), field('Sender', sender)),
     h('div', { class: 'toolbar', role: 'group', 'aria-label': 'Bulk actions' }, count, bulk('unenroll', 'Unenroll selected'), bulk('pause', 'Pause selected'), bulk('resume', 'Resume selected')),
     result, out);
@@ -330,7 +333,7 @@ async function enrollmentsTab(section, sequence) {
         h('td', { text: en.contactEmail ?? '' }),
         h('td', {}, h('span', { class: `status-${en.status}`, text: en.status })),
         h('td', { text: en.currentStep }),
-        h('td', {}, timeEl(en.nextActionAt, en.timeZone)),
+        h('td', {}, timeEl(en.nextActionAt, en.timeZone ?? zone)),
         h('td', { text: userName(en.senderUserId) }),
         h('td', { onclick: e => e.stopPropagation() }, en.status === 'active' || en.status === 'paused'
           ? menu('Actions', [['Unenroll', async () => {

@@ -1,0 +1,125 @@
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Azure.Functions.Worker;
+using Sequences.Core.Engine;
+using Sequences.Core.Errors;
+using Sequences.Core.Model;
+using Sequences.Core.Ports;
+
+namespace Sequences.Functions.Api;
+
+/// <summary>
+/// The lists: every one pages with <c>limit</c> (1–200, default 50) and the opaque <c>cursor</c> of
+/// the previous page's <c>nextCursor</c>, and reads one key range of an index (see README, "Lists").
+/// </summary>
+internal sealed class ListFunctions(ListingService listing, TimeProvider time)
+{
+    [QueryParameters("limit", "cursor")]
+    [Function(nameof(ListUsers))]
+    public async Task<Results<Ok<ListResponse<UserResponse>>, ProblemHttpResult>> ListUsers(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "api/users")] HttpRequest request, CancellationToken ct)
+    {
+        var page = Query.Page(request);
+        return page.Error is { } bad ? Problems.From(bad) : TypedResults.Ok(ListResponse<UserResponse>.From(await listing.UsersAsync(page.Value!, ct), UserResponse.From));
+    }
+
+    [QueryParameters("limit", "cursor")]
+    [Function(nameof(ListSequences))]
+    public async Task<Results<Ok<ListResponse<SequenceSummaryResponse>>, ProblemHttpResult>> ListSequences(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "api/sequences")] HttpRequest request, CancellationToken ct)
+    {
+        var page = Query.Page(request);
+        return page.Error is { } bad
+            ? Problems.From(bad)
+            : TypedResults.Ok(ListResponse<SequenceSummaryResponse>.From(await listing.SequencesAsync(page.Value!, ct), SequenceSummaryResponse.From));
+    }
+
+    /// <summary>All contacts, or with <c>search</c> those with a name, email or company starting with it (case and accents ignored).</summary>
+    [QueryParameters("search", "limit", "cursor")]
+    [Function(nameof(ListContacts))]
+    public async Task<Results<Ok<ListResponse<ContactResponse>>, ProblemHttpResult>> ListContacts(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "api/contacts")] HttpRequest request, CancellationToken ct)
+    {
+        var page = Query.Page(request);
+        if (page.Error is { } bad)
+        {
+            return Problems.From(bad);
+        }
+
+        var found = await listing.ContactsAsync(request.Query["search"].ToString(), page.Value!, ct);
+        return found.Error is { } e ? Problems.From(e) : TypedResults.Ok(ListResponse<ContactResponse>.From(found.Value!, ContactResponse.From));
+    }
+
+    [QueryParameters("status", "senderUserId", "limit", "cursor")]
+    [Function(nameof(ListSequenceEnrollments))]
+    public async Task<Results<Ok<ListResponse<EnrollmentRowResponse>>, ProblemHttpResult>> ListSequenceEnrollments(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "api/sequences/{sequenceId}/enrollments")] HttpRequest request, string sequenceId, CancellationToken ct)
+    {
+        var page = Query.Page(request);
+        var status = Query.Enum<EnrollmentStatus>(request, "status");
+        var sender = Query.Id(request, "senderUserId", required: false);
+        if ((page.Error ?? status.Error ?? sender.Error) is { } bad)
+        {
+            return Problems.From(bad);
+        }
+
+        var found = await listing.EnrollmentsAsync(sequenceId, status.Value, sender.Value, page.Value!, ct);
+        return found.Error is { } e ? Problems.From(e) : TypedResults.Ok(ListResponse<EnrollmentRowResponse>.From(found.Value!, EnrollmentRowResponse.From));
+    }
+
+    [QueryParameters("userId", "status", "limit", "cursor")]
+    [Function(nameof(ListTasks))]
+    public async Task<Results<Ok<ListResponse<TaskResponse>>, ProblemHttpResult>> ListTasks(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "api/tasks")] HttpRequest request, CancellationToken ct)
+    {
+        var page = Query.Page(request);
+        var user = Query.Id(request, "userId", required: true);
+        var status = Query.Enum<TaskState>(request, "status");
+        if ((page.Error ?? user.Error ?? status.Error) is { } bad)
+        {
+            return Problems.From(bad);
+        }
+
+        return TypedResults.Ok(ListResponse<TaskResponse>.From(await listing.TasksAsync(user.Value!, status.Value, page.Value!, ct), TaskResponse.From));
+    }
+
+    /// <summary>The user's active enrollments whose next step is due between <c>from</c> (default now) and <c>to</c> (default 30 days later), soonest first.</summary>
+    [QueryParameters("userId", "from", "to", "limit", "cursor")]
+    [Function(nameof(ListScheduled))]
+    public async Task<Results<Ok<ListResponse<ScheduledResponse>>, ProblemHttpResult>> ListScheduled(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "api/scheduled")] HttpRequest request, CancellationToken ct)
+    {
+        var page = Query.Page(request);
+        var user = Query.Id(request, "userId", required: true);
+        var from = Query.Time(request, "from", time.GetUtcNow());
+        var to = Query.Time(request, "to", from.Value.AddDays(30));
+        var range = from.Error is null && to.Error is null && to.Value <= from.Value ? DomainError.Invalid("to", "to must be after from.") : null;
+        if ((page.Error ?? user.Error ?? from.Error ?? to.Error ?? range) is { } bad)
+        {
+            return Problems.From(bad);
+        }
+
+        return TypedResults.Ok(ListResponse<ScheduledResponse>.From(await listing.ScheduledAsync(user.Value!, from.Value, to.Value, page.Value!, ct), ScheduledResponse.From));
+    }
+
+    /// <summary>Form ids seen in automation rules and form submissions.</summary>
+    [QueryParameters("limit", "cursor")]
+    [Function(nameof(ListForms))]
+    public Task<Results<Ok<ListResponse<NameResponse>>, ProblemHttpResult>> ListForms(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "api/forms")] HttpRequest request, CancellationToken ct) =>
+        NamesAsync(request, ListingKind.Forms, ct);
+
+    /// <summary>Contact property names in use.</summary>
+    [QueryParameters("limit", "cursor")]
+    [Function(nameof(ListContactProperties))]
+    public Task<Results<Ok<ListResponse<NameResponse>>, ProblemHttpResult>> ListContactProperties(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "api/contact-properties")] HttpRequest request, CancellationToken ct) =>
+        NamesAsync(request, ListingKind.Properties, ct);
+
+    private async Task<Results<Ok<ListResponse<NameResponse>>, ProblemHttpResult>> NamesAsync(HttpRequest request, ListingKind kind, CancellationToken ct)
+    {
+        var page = Query.Page(request);
+        return page.Error is { } bad
+            ? Problems.From(bad)
+            : TypedResults.Ok(ListResponse<NameResponse>.From(await listing.NamesAsync(kind, page.Value!, ct), n => new NameResponse(n)));
+    }
+}

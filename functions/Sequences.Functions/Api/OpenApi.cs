@@ -1,0 +1,198 @@
+using System.Reflection;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using System.Text.Json.Schema;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Azure.Functions.Worker;
+using Sequences.Core.Errors;
+using Sequences.Functions.Hosting;
+
+namespace Sequences.Functions.Api;
+
+/// <summary>The JSON body an HTTP function reads (for the OpenAPI description; the function reads it with <see cref="ApiJson"/>).</summary>
+[AttributeUsage(AttributeTargets.Method)]
+internal sealed class JsonBodyAttribute(Type type) : Attribute
+{
+    public Type Type { get; } = type;
+}
+
+/// <summary>Query-string parameters an HTTP function reads (for the OpenAPI description).</summary>
+[AttributeUsage(AttributeTargets.Method)]
+internal sealed class QueryParametersAttribute(params string[] names) : Attribute
+{
+    public IReadOnlyList<string> Names { get; } = names;
+}
+
+/// <summary>
+/// The OpenAPI 3.1 description of the API, generated from the functions both hosts run
+/// (<see cref="FunctionCatalog"/>): routes and methods from their triggers, response schemas from
+/// their typed results, request schemas from <see cref="JsonBodyAttribute"/>, all through the API's
+/// own JSON options (so names and enums are as sent). Objects are closed
+/// (<c>additionalProperties: false</c>), as the API reads them strictly. Errors are problem+json
+/// with a <c>code</c> from <see cref="ErrorCodes"/>.
+/// </summary>
+internal static class OpenApi
+{
+    private static readonly Lazy<string> Document = new(() => Build().ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+
+    [Function(nameof(GetOpenApiDocument))]
+    public static IResult GetOpenApiDocument(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "openapi.json")] HttpRequest request) =>
+        Results.Content(Document.Value, "application/json; charset=utf-8");
+
+    public static JsonObject Build()
+    {
+        var paths = new JsonObject();
+        foreach (var f in FunctionCatalog.All.Where(f => f.Kind == TriggerKind.Http && !f.IsCatchAll && f.Name != nameof(GetOpenApiDocument)))
+        {
+            var path = "/" + f.Http!.Route!.TrimStart('/');
+            var item = paths[path] as JsonObject ?? (JsonObject)(paths[path] = new JsonObject());
+            foreach (var method in f.HttpMethods)
+            {
+                item[method.ToLowerInvariant()] = Operation(f, path, method);
+            }
+        }
+
+        return new JsonObject
+        {
+            ["openapi"] = "3.1.0",
+            ["info"] = new JsonObject { ["title"] = "Sequences API", ["version"] = "1", ["description"] = "Sales email sequences. Errors are application/problem+json with a stable code." },
+            ["paths"] = paths,
+            ["components"] = new JsonObject
+            {
+                ["schemas"] = new JsonObject { ["Problem"] = ProblemSchema() },
+                ["securitySchemes"] = new JsonObject { ["apiKey"] = new JsonObject { ["type"] = "apiKey", ["in"] = "header", ["name"] = "X-Api-Key" } },
+            },
+        };
+    }
+
+    private static JsonObject Operation(FunctionEntry f, string path, string method)
+    {
+        var parameters = new JsonArray();
+        foreach (var name in path.Split('/').Where(s => s.StartsWith('{')).Select(s => s.Trim('{', '}', '*')))
+        {
+            parameters.Add(new JsonObject { ["name"] = name, ["in"] = "path", ["required"] = true, ["schema"] = new JsonObject { ["type"] = "string" } });
+        }
+
+        foreach (var name in f.Method.GetCustomAttribute<QueryParametersAttribute>()?.Names ?? [])
+        {
+            parameters.Add(new JsonObject { ["name"] = name, ["in"] = "query", ["required"] = false, ["schema"] = new JsonObject { ["type"] = "string" } });
+        }
+
+        var op = new JsonObject
+        {
+            ["operationId"] = f.Name,
+            ["summary"] = Humanize(f.Name),
+            ["parameters"] = parameters,
+            ["responses"] = Responses(f.Method.ReturnType),
+        };
+        if (path.StartsWith("/api/", StringComparison.Ordinal))
+        {
+            op["security"] = new JsonArray(new JsonObject { ["apiKey"] = new JsonArray() });
+        }
+
+        if (f.Method.GetCustomAttribute<JsonBodyAttribute>() is { } body)
+        {
+            op["requestBody"] = new JsonObject
+            {
+                ["required"] = true,
+                ["content"] = new JsonObject { ["application/json"] = new JsonObject { ["schema"] = Schema(body.Type) } },
+            };
+        }
+
+        return op;
+    }
+
+    private static JsonObject Responses(Type returnType)
+    {
+        var type = returnType.IsGenericType && returnType.GetGenericTypeDefinition() == typeof(Task<>) ? returnType.GetGenericArguments()[0] : returnType;
+        var results = type.IsGenericType && type.Name.StartsWith("Results`", StringComparison.Ordinal) ? type.GetGenericArguments() : [type];
+        var responses = new JsonObject();
+        foreach (var result in results)
+        {
+            if (result.IsGenericType && StatusOf(result.GetGenericTypeDefinition()) is { } status)
+            {
+                responses[status] = new JsonObject
+                {
+                    ["description"] = result.Name[..result.Name.IndexOf('`')],
+                    ["content"] = new JsonObject { ["application/json"] = new JsonObject { ["schema"] = Schema(result.GetGenericArguments()[0]) } },
+                };
+            }
+        }
+
+        if (responses.Count == 0)
+        {
+            responses["200"] = new JsonObject { ["description"] = "OK" };
+        }
+
+        responses["4XX"] = new JsonObject
+        {
+            ["description"] = "A problem: the request was refused (see code).",
+            ["content"] = new JsonObject { ["application/problem+json"] = new JsonObject { ["schema"] = new JsonObject { ["$ref"] = "#/components/schemas/Problem" } } },
+        };
+        return responses;
+    }
+
+    private static string? StatusOf(Type definition) =>
+        definition == typeof(Ok<>) ? "200" : definition == typeof(Created<>) ? "201" : definition == typeof(Accepted<>) ? "202" : null;
+
+    private static readonly JsonSchemaExporterOptions Exporter = new()
+    {
+        TreatNullObliviousAsNonNullable = true,
+        TransformSchemaNode = (context, node) =>
+        {
+            if (node is JsonObject schema && schema["properties"] is JsonObject properties)
+            {
+                schema.TryAdd("additionalProperties", false);
+
+                // Nulls are not written (and may be left out of requests): a nullable member is optional.
+                if (schema["required"] is JsonArray required)
+                {
+                    foreach (var name in required.Select(r => r!.GetValue<string>()).Where(n => Nullable(properties[n])).ToList())
+                    {
+                        required.Remove(required.First(r => r!.GetValue<string>() == name));
+                    }
+                }
+            }
+
+            return node;
+        },
+    };
+
+    private static bool Nullable(JsonNode? schema) => schema is JsonObject o
+        && (o["type"] is JsonArray types && types.Any(t => t?.GetValue<string>() == "null")
+            || o["type"] is JsonValue single && single.GetValue<string>() == "null"
+            || o["enum"] is JsonArray values && values.Any(v => v is null));
+
+    /// <summary>The API's JSON options (the responses' and the bodies' own), readable by the schema exporter.</summary>
+    private static readonly JsonSerializerOptions SchemaOptions = ApiJson.Configure(new JsonSerializerOptions(JsonSerializerDefaults.Web)
+    {
+        TypeInfoResolver = new System.Text.Json.Serialization.Metadata.DefaultJsonTypeInfoResolver(),
+    });
+
+    public static JsonNode Schema(Type type) => SchemaOptions.GetJsonSchemaAsNode(type, Exporter);
+
+    private static JsonObject ProblemSchema()
+    {
+        var codes = new JsonArray(typeof(ErrorCodes).GetFields(BindingFlags.Public | BindingFlags.Static)
+            .Where(f => f.IsLiteral).Select(f => (JsonNode)JsonValue.Create((string)f.GetRawConstantValue()!)!).ToArray());
+        return new JsonObject
+        {
+            ["type"] = "object",
+            ["required"] = new JsonArray("title", "status", "code"),
+            ["properties"] = new JsonObject
+            {
+                ["type"] = new JsonObject { ["type"] = "string" },
+                ["title"] = new JsonObject { ["type"] = "string" },
+                ["status"] = new JsonObject { ["type"] = "integer" },
+                ["detail"] = new JsonObject { ["type"] = "string" },
+                ["code"] = new JsonObject { ["enum"] = codes },
+                ["errors"] = new JsonObject { ["type"] = "object", ["additionalProperties"] = new JsonObject { ["type"] = "array", ["items"] = new JsonObject { ["type"] = "string" } } },
+            },
+            ["description"] = "RFC 9457 problem details; some codes add fields (missingTokens, capacityFreesAt, currentVersion, …).",
+        };
+    }
+
+    private static string Humanize(string name) =>
+        string.Concat(name.Select((c, i) => i > 0 && char.IsUpper(c) ? " " + char.ToLowerInvariant(c) : c.ToString()));
+}

@@ -1,0 +1,118 @@
+using System.Net;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Json.Schema;
+using Sequences.Functions.Hosting;
+using static Sequences.Functions.Tests.TestApp;
+
+namespace Sequences.Functions.Tests;
+
+/// <summary>The OpenAPI document at /openapi.json describes every operation, and real requests and responses match it.</summary>
+public class OpenApiTests
+{
+    [Fact]
+    public async Task Every_http_function_is_described_with_closed_schemas()
+    {
+        Assert.NotEmpty(Sequences.Functions.Api.OpenApi.Build()["paths"]!.AsObject());
+        await using var app = await StartAsync();
+        var (status, doc, type) = await app.RawAsync(HttpMethod.Get, "/openapi.json", null);
+        Assert.Equal(HttpStatusCode.OK, status);
+        Assert.StartsWith("application/json", type, StringComparison.Ordinal);
+        var paths = JsonNode.Parse(doc.GetRawText())!["paths"]!.AsObject();
+
+        foreach (var f in FunctionCatalog.All.Where(f => f.Kind == TriggerKind.Http && !f.IsCatchAll && f.Name != "GetOpenApiDocument"))
+        {
+            var path = "/" + f.Http!.Route;
+            foreach (var method in f.HttpMethods)
+            {
+                var op = paths[path]?[method.ToLowerInvariant()];
+                Assert.True(op is not null, $"{method} {path} ({f.Name}) is not in the document");
+                Assert.Equal(f.Name, op!["operationId"]!.GetValue<string>());
+                Assert.NotNull(op["responses"]!["4XX"]);
+            }
+        }
+
+        // Every object schema is closed, as the API reads bodies strictly.
+        var open = new List<string>();
+        void Walk(JsonNode? node, string at)
+        {
+            if (node is JsonObject o)
+            {
+                // (An object reached as "…/properties" is the map of a schema's properties, not a schema.)
+                if (o.ContainsKey("properties") && !o.ContainsKey("additionalProperties") && !at.EndsWith("/properties", StringComparison.Ordinal))
+                {
+                    open.Add(at);
+                }
+
+                foreach (var (k, child) in o)
+                {
+                    Walk(child, $"{at}/{k}");
+                }
+            }
+            else if (node is JsonArray a)
+            {
+                for (var i = 0; i < a.Count; i++)
+                {
+                    Walk(a[i], $"{at}/{i}");
+                }
+            }
+        }
+
+        Walk(paths, "#/paths");
+        Assert.True(open.Count == 0, "open objects: " + string.Join("\n", open));
+    }
+
+    [Fact]
+    public async Task Requests_and_responses_of_a_rep_s_session_match_the_document()
+    {
+        await using var app = await StartAsync();
+        var doc = JsonNode.Parse((await app.RawAsync(HttpMethod.Get, "/openapi.json", null)).Body.GetRawText())!;
+        var checkedCount = 0;
+
+        async Task<JsonElement> Call(HttpMethod method, string route, string path, object? body, int expect)
+        {
+            var op = doc["paths"]![route]![method.Method.ToLowerInvariant()]!;
+            if (body is not null)
+            {
+                Check(op["requestBody"]!["content"]!["application/json"]!["schema"]!, JsonSerializer.SerializeToNode(body, TestApp.Json), $"{method} {route} request");
+            }
+
+            var response = await app.SendAsync(method, path, body, expect);
+            Check(op["responses"]![expect.ToString(System.Globalization.CultureInfo.InvariantCulture)]!["content"]!["application/json"]!["schema"]!,
+                JsonNode.Parse(response.GetRawText()), $"{method} {route} response");
+            checkedCount++;
+            return response;
+        }
+
+        await Call(HttpMethod.Put, "/api/users/{userId}", "/api/users/u1", new { email = "rita@acme.test", name = "Rita Rep", timeZone = "Europe/Berlin" }, 200);
+        await Call(HttpMethod.Put, "/api/contacts/{contactId}", "/api/contacts/c1",
+            new { email = $"c1.{app.Prefix}@buyer.test", firstName = "Ann", lastName = "Buyer", company = "Buyer Inc", properties = new { industry = "rail" } }, 200);
+        var seq = (await Call(HttpMethod.Post, "/api/sequences", "/api/sequences", new
+        {
+            name = "Intro", ownerUserId = "u1", sharedWithEveryone = true, settings = new { businessDaysOnly = false, sendWindow = new { start = "08:00", end = "18:00" } },
+            steps = new object[] { MailStep("P1D", "Hi {{ contact.firstName }}", "Hello"), TaskStep("call", "P1D", "Call {{ contact.firstName }}") },
+        }, 201)).GetProperty("id").GetString()!;
+        await Call(HttpMethod.Post, "/api/sequences/{sequenceId}/preview", $"/api/sequences/{seq}/preview", new { contactId = "c1", senderUserId = "u1" }, 200);
+        var enrollment = (await Call(HttpMethod.Post, "/api/sequences/{sequenceId}/enrollments", $"/api/sequences/{seq}/enrollments",
+            new { contactId = "c1", senderUserId = "u1", emailOverrides = new Dictionary<string, object> { ["1"] = new { body = "Edited" } } }, 201)).GetProperty("id").GetString()!;
+        await Call(HttpMethod.Get, "/api/enrollments/{enrollmentId}", $"/api/enrollments/{enrollment}", null, 200);
+        await Call(HttpMethod.Get, "/api/sequences", "/api/sequences", null, 200);
+        await Call(HttpMethod.Get, "/api/sequences/{sequenceId}/stats", $"/api/sequences/{seq}/stats", null, 200);
+        await Call(HttpMethod.Get, "/api/users", "/api/users", null, 200);
+        await Call(HttpMethod.Get, "/api/contacts", "/api/contacts?search=ann", null, 200);
+        await Call(HttpMethod.Get, "/api/sequences/{sequenceId}/enrollments", $"/api/sequences/{seq}/enrollments?status=active", null, 200);
+        await Call(HttpMethod.Get, "/api/scheduled", "/api/scheduled?userId=u1", null, 200);
+        await Call(HttpMethod.Get, "/api/tasks", "/api/tasks?userId=u1", null, 200);
+        await Call(HttpMethod.Post, "/api/enrollments/bulk", "/api/enrollments/bulk", new { action = "pause", enrollmentIds = new[] { enrollment, "nope" } }, 200);
+        await Call(HttpMethod.Get, "/api/contact-properties", "/api/contact-properties", null, 200);
+        Assert.Equal(15, checkedCount);
+    }
+
+    private static void Check(JsonNode schemaNode, JsonNode? instance, string what)
+    {
+        var schema = JsonSchema.FromText(schemaNode.ToJsonString());
+        var result = schema.Evaluate(instance, new EvaluationOptions { OutputFormat = OutputFormat.List });
+        Assert.True(result.IsValid, $"{what} does not match the document:\n" + string.Join("\n",
+            (result.Details ?? []).Where(d => d.Errors is { Count: > 0 }).Select(d => $"{d.InstanceLocation}: {string.Join("; ", d.Errors!.Values)}")) + "\n" + instance?.ToJsonString());
+    }
+}

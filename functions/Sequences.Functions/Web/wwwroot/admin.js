@@ -1,16 +1,16 @@
 // Users, unmatched inbound mail, health.
 import { get, post, put, api, notAvailable } from './api.js';
-import { h, clear, field, check, select, problemBox, confirmDialog, openDialog, announce } from './dom.js';
+import { h, clear, field, check, select, problemBox, confirmDialog, openDialog, announce, add } from './dom.js';
 import { loadUsers, ensureUsers, usersListed } from './state.js';
 import { timeEl, allZones } from './time.js';
 import { refresh, fillPicker } from './main.js';
 
 export async function users(view) {
   const list = await loadUsers(true);
-  view.append(h('h1', { text: 'Users' }), h('div', { class: 'toolbar' }, h('button', { type: 'button', class: 'primary', text: 'New user', onclick: () => userDialog(null) })));
-  if (!usersListed()) view.append(h('p', { class: 'notice', text: 'This server cannot list users yet: these are the users this page has read.' }));
-  if (!list.length) { view.append(h('p', { text: 'No users yet.' })); return; }
-  view.append(h('table', {}, h('caption', { class: 'visually-hidden', text: 'Users' }),
+  add(view, h('h1', { text: 'Users' }), h('div', { class: 'toolbar' }, h('button', { type: 'button', class: 'primary', text: 'New user', onclick: () => userDialog(null) })));
+  if (!usersListed()) add(view, h('p', { class: 'notice', text: 'This server cannot list users yet: these are the users this page has read.' }));
+  if (!list.length) { add(view, h('p', { text: 'No users yet.' })); return; }
+  add(view, h('table', {}, h('caption', { class: 'visually-hidden', text: 'Users' }),
     h('thead', {}, h('tr', {}, ['Name', 'Email', 'Mailboxes', 'Daily limit', 'Time zone', 'Active', 'Actions'].map(t => h('th', { scope: 'col', text: t })))),
     h('tbody', {}, list.map(u => h('tr', { 'data-user': u.id },
       h('td', { text: u.name }), h('td', { text: u.email }), h('td', { text: (u.mailboxes ?? []).join(', ') }), h('td', { text: u.dailySendLimit }),
@@ -52,16 +52,16 @@ function userDialog(u) {
       await ensureUsers([id.value]);
       await fillPicker(true);
       refresh();
-    } catch (ex) { err.append(problemBox(ex)); }
+    } catch (ex) { add(err, problemBox(ex)); }
   });
 }
 
 export async function inbound(view) {
-  view.append(h('h1', { text: 'Unmatched inbound mail' }),
+  add(view, h('h1', { text: 'Unmatched inbound mail' }),
     h('p', { class: 'muted', text: 'Replies and bounces that matched no enrollment, or that failed authentication: they changed nothing.' }));
   const list = (await get('/api/inbound/unmatched?limit=100')).items;
-  if (!list.length) { view.append(h('p', { text: 'Nothing unmatched.' })); return; }
-  view.append(h('table', {}, h('caption', { class: 'visually-hidden', text: 'Unmatched inbound' }),
+  if (!list.length) { add(view, h('p', { text: 'Nothing unmatched.' })); return; }
+  add(view, h('table', {}, h('caption', { class: 'visually-hidden', text: 'Unmatched inbound' }),
     h('thead', {}, h('tr', {}, ['Received', 'Source', 'Kind', 'From', 'To', 'Subject', 'Reason'].map(t => h('th', { scope: 'col', text: t })))),
     h('tbody', {}, list.map(m => h('tr', {}, h('td', {}, timeEl(m.receivedAt, 'UTC')), h('td', { text: m.source }), h('td', { text: m.kind }),
       h('td', { text: m.from ?? '' }), h('td', { text: (m.to ?? []).join(', ') }), h('td', { text: m.subject ?? '' }), h('td', { text: m.reason ?? '' }))))));
@@ -71,7 +71,7 @@ export async function health(view) {
   const { data: r, status } = await api('GET', '/api/health', undefined, { accept: [503] });
   const q = (title, list) => [h('h2', { text: title }), list.length ? h('table', {}, h('thead', {}, h('tr', {}, ['Queue', 'Messages', 'Oldest (s)'].map(t => h('th', { scope: 'col', text: t })))),
     h('tbody', {}, list.map(x => h('tr', {}, h('td', { text: x.name }), h('td', { text: x.approximateDepth }), h('td', { text: x.oldestMessageAgeSeconds?.toFixed(0) ?? '—' }))))) : h('p', { text: 'None.' })];
-  view.append(h('h1', { text: 'Health' }),
+  add(view, h('h1', { text: 'Health' }),
     h('p', { class: status === 200 ? 'success' : 'error', role: 'status', text: `Status: ${r.status}${r.storageReachable ? '' : ' (storage unreachable)'}${r.error ? ` — ${r.error}` : ''}` }),
     q('Queues', r.queues ?? []), q('Poison queues', r.poisonQueues ?? []),
     h('h2', { text: 'Overdue enrollments' }),

@@ -1,7 +1,7 @@
 // The one client of the API. The key is asked once, when the API answers 401, and kept in
 // sessionStorage for this browser session (sent as X-Api-Key). A failed fetch (the API cannot be
 // reached) shows a banner with Retry and waits for it.
-import { h, clear, openDialog, uid } from './dom.js';
+import { h, clear, openDialog, uid, add } from './dom.js';
 
 const KEY = 'sequences.apiKey';
 
@@ -26,7 +26,7 @@ function unreachable() {
       const banner = document.getElementById('banner');
       clear(banner);
       const retry = h('button', { type: 'button', class: 'primary', text: 'Retry' });
-      banner.append(h('span', { text: 'The Sequences API cannot be reached (the server is down or the network is off).' }), retry);
+      add(banner, h('span', { text: 'The Sequences API cannot be reached (the server is down or the network is off).' }), retry);
       banner.hidden = false;
       retry.addEventListener('click', () => { banner.hidden = true; reachable = null; resolve(); });
       retry.focus();
@@ -45,7 +45,7 @@ function askKey(wrong) {
       const form = h('form', { method: 'dialog' }, msg, h('div', { class: 'field' }, h('label', { for: input.id, text: 'API key' }), input));
       let given = null;
       const ok = h('button', { type: 'submit', class: 'primary', text: 'Use key' });
-      form.append(h('div', { class: 'actions' }, ok));
+      add(form, h('div', { class: 'actions' }, ok));
       const d = openDialog({ title: 'API key required', body: form, onclose: () => {
         keyPrompt = null;
         if (given) resolve(); else reject(new ApiError(401, { code: 'UNAUTHORIZED', detail: 'No API key given.' }));

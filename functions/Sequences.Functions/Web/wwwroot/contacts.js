@@ -1,6 +1,6 @@
 // Contacts: the index (search, pages, select, enroll selected), a contact's page, an enrollment's timeline.
 import { get, post, put, qs, notAvailable } from './api.js';
-import { h, clear, field, select, problemBox, confirmDialog, openDialog, announce, debounce } from './dom.js';
+import { h, clear, field, select, problemBox, confirmDialog, openDialog, announce, debounce, add } from './dom.js';
 import { loadUsers, cachedUsers, userName, actingAs, contactName } from './state.js';
 import { timeEl, allZones, localToIso, todayIn } from './time.js';
 import { pager } from './sequences.js';
@@ -17,7 +17,7 @@ export async function list(view) {
     onclick: () => openEnrollPanel({ contacts: [...selected.values()], onDone: () => {} }) });
   const pages = pager(load);
   const updateCount = () => { count.textContent = `${selected.size} selected`; enrollBtn.disabled = selected.size === 0; };
-  view.append(h('h1', { text: 'Contacts' }),
+  add(view, h('h1', { text: 'Contacts' }),
     h('div', { class: 'row' }, field('Search contacts', search),
       h('div', { class: 'toolbar' }, h('button', { type: 'button', text: 'New contact', onclick: () => contactDialog(null) }), enrollBtn, count)), out);
   search.addEventListener('input', debounce(() => { pages.reset(); load(null); }, 300));
@@ -27,7 +27,7 @@ export async function list(view) {
     try {
       page = await get(`/api/contacts${qs({ search: search.value.trim(), limit: 50, cursor })}`);
     } catch (e) {
-      clear(out).append(notAvailable(e) ? h('p', { class: 'notice', text: 'Listing contacts is not available on this server yet.' }) : problemBox(e));
+      add(clear(out), notAvailable(e) ? h('p', { class: 'notice', text: 'Listing contacts is not available on this server yet.' }) : problemBox(e));
       return;
     }
     const body = h('tbody');
@@ -35,7 +35,7 @@ export async function list(view) {
       const name = contactName(c);
       const box = h('input', { type: 'checkbox', 'aria-label': `Select ${name}`, checked: selected.has(c.id),
         onchange: e => { if (e.target.checked) selected.set(c.id, c); else selected.delete(c.id); updateCount(); } });
-      body.append(h('tr', { 'data-contact': c.id }, h('td', {}, box),
+      add(body, h('tr', { 'data-contact': c.id }, h('td', {}, box),
         h('td', {}, h('a', { href: `#/contacts/${encodeURIComponent(c.id)}`, text: name })),
         h('td', { text: c.email ?? '' }), h('td', { text: c.company ?? '' }), h('td', { text: c.ownerUserId ? userName(c.ownerUserId) : '' }),
         h('td', {}, c.unsubscribed ? 'Unsubscribed' : c.bounced ? 'Bounced' : ''),
@@ -44,7 +44,7 @@ export async function list(view) {
     const all = h('input', { type: 'checkbox', 'aria-label': 'Select all on this page', onchange: e => {
       for (const b of body.querySelectorAll('input[type=checkbox]')) { b.checked = e.target.checked; b.dispatchEvent(new Event('change')); }
     } });
-    clear(out).append(page.items.length
+    add(clear(out), page.items.length
       ? h('table', {}, h('caption', { class: 'visually-hidden', text: 'Contacts' }),
         h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, all), ['Name', 'Email', 'Company', 'Owner', 'Status', 'Edit'].map(t => h('th', { scope: 'col', text: t })))), body)
       : h('p', { text: search.value ? 'No contact matches.' : 'No contacts yet.' }), pages.el);
@@ -82,7 +82,7 @@ export function contactDialog(c, after) {
       d.close();
       announce('Contact saved');
       if (after) after(); else refresh();
-    } catch (ex) { err.append(problemBox(ex)); }
+    } catch (ex) { add(err, problemBox(ex)); }
   });
 }
 
@@ -100,7 +100,7 @@ export async function page(view, id) {
     return names.get(sid);
   };
   const out = h('div', { 'aria-live': 'polite' });
-  view.append(h('p', {}, h('a', { href: '#/contacts', text: '← All contacts' })), h('h1', { text: name }),
+  add(view, h('p', {}, h('a', { href: '#/contacts', text: '← All contacts' })), h('h1', { text: name }),
     h('dl', { class: 'kv' }, [['Email', c.email ?? '—'], ['Company', c.company ?? '—'], ['Owner', c.ownerUserId ? userName(c.ownerUserId) : '—'],
       ['Status', c.unsubscribed ? 'Unsubscribed' : c.bounced ? 'Bounced' : 'Can be enrolled'],
       ...Object.entries(c.properties ?? {})].map(([k, v]) => [h('dt', { text: k }), h('dd', { text: v })])),
@@ -110,25 +110,25 @@ export async function page(view, id) {
       h('button', { type: 'button', text: 'Log a meeting', onclick: () => meetingDialog(c, out) })), out,
     h('h2', { text: 'Current enrollment' }));
   if (current) {
-    view.append(h('div', { class: 'current-enrollment' },
+    add(view, h('div', { class: 'current-enrollment' },
       h('p', {}, h('a', { href: `#/sequences/${encodeURIComponent(current.sequenceId)}`, text: await seqName(current.sequenceId) }),
         ` · ${current.status} · step ${current.currentStep} · next `, timeEl(current.nextActionAt, current.timeZone), ' · ',
         h('a', { href: `#/enrollments/${encodeURIComponent(current.id)}`, text: 'timeline' })),
       h('button', { type: 'button', class: 'danger', text: 'Unenroll', onclick: async () => {
         if (!await confirmDialog('Unenroll', `Unenroll ${name} from ${await seqName(current.sequenceId)}?`, 'Unenroll', true)) return;
-        try { await post(`/api/enrollments/${encodeURIComponent(current.id)}/unenroll`); refresh(); } catch (e) { out.append(problemBox(e)); }
+        try { await post(`/api/enrollments/${encodeURIComponent(current.id)}/unenroll`); refresh(); } catch (e) { add(out, problemBox(e)); }
       } })));
-  } else view.append(h('p', { text: 'Not in a sequence now.' }));
-  view.append(h('h2', { text: 'Timeline' }));
+  } else add(view, h('p', { text: 'Not in a sequence now.' }));
+  add(view, h('h2', { text: 'Timeline' }));
   const items = timeline.length ? timeline : enrollments.map(e => ({ type: 'enrollment', at: e.enrolledAt, sequenceId: e.sequenceId, enrollmentId: e.id, status: e.status, detail: e.endReason }));
   const ol = h('ol', { class: 'timeline' });
   for (const t of items) {
-    ol.append(h('li', {}, timeEl(t.at, 'UTC'), ' · ', t.type, t.sequenceId ? [' · ', h('a', { href: `#/sequences/${encodeURIComponent(t.sequenceId)}`, text: await seqName(t.sequenceId) })] : null,
+    add(ol, h('li', {}, timeEl(t.at, 'UTC'), ' · ', t.type, t.sequenceId ? [' · ', h('a', { href: `#/sequences/${encodeURIComponent(t.sequenceId)}`, text: await seqName(t.sequenceId) })] : null,
       t.status ? ` · ${t.status}` : '', t.code ? [' · ', h('span', { class: 'code', text: t.code })] : null, t.detail ? ` · ${t.detail}` : '',
       t.dueAt ? [' · due ', timeEl(t.dueAt, 'UTC')] : null,
       t.enrollmentId && t.type === 'enrollment' ? [' · ', h('a', { href: `#/enrollments/${encodeURIComponent(t.enrollmentId)}`, text: 'details' })] : null));
   }
-  view.append(items.length ? ol : h('p', { text: 'Nothing yet.' }));
+  add(view, items.length ? ol : h('p', { text: 'Nothing yet.' }));
 }
 
 function meetingDialog(c, out) {
@@ -147,8 +147,8 @@ function meetingDialog(c, out) {
     try {
       await post('/api/events/meetings', { contactId: c.id, userId: user.value, bookedAt: localToIso(date.value, time.value, zone) });
       d.close();
-      out.append(h('p', { class: 'success', role: 'status', text: 'Meeting logged. If it is with the sender, the enrollment ends shortly.' }));
-    } catch (ex) { err.append(problemBox(ex)); }
+      add(out, h('p', { class: 'success', role: 'status', text: 'Meeting logged. If it is with the sender, the enrollment ends shortly.' }));
+    } catch (ex) { add(err, problemBox(ex)); }
   });
 }
 
@@ -162,10 +162,10 @@ export async function enrollment(view, id) {
   const out = h('div', { 'aria-live': 'polite' });
   const act = (label, path, danger) => h('button', { type: 'button', class: danger ? 'danger' : null, text: label, onclick: async () => {
     if (danger && !await confirmDialog(label, `${label} ${contact ? contactName(contact) : e.contactId}?`, label, true)) return;
-    try { await post(`/api/enrollments/${encodeURIComponent(id)}/${path}`); refresh(); } catch (ex) { out.append(problemBox(ex)); }
+    try { await post(`/api/enrollments/${encodeURIComponent(id)}/${path}`); refresh(); } catch (ex) { add(out, problemBox(ex)); }
   } });
   const live = e.status === 'active' || e.status === 'paused';
-  view.append(h('p', {}, h('a', { href: `#/sequences/${encodeURIComponent(e.sequenceId)}/enrollments`, text: `← ${seq?.name ?? 'Sequence'} enrollments` })),
+  add(view, h('p', {}, h('a', { href: `#/sequences/${encodeURIComponent(e.sequenceId)}/enrollments`, text: `← ${seq?.name ?? 'Sequence'} enrollments` })),
     h('h1', { text: `${contact ? contactName(contact) : e.contactId} in ${seq?.name ?? e.sequenceId}` }),
     h('dl', { class: 'kv' },
       [['Status', h('span', { class: `status-${e.status}`, text: e.status })], ['Current step', e.currentStep], ['Next action', timeEl(e.nextActionAt, e.timeZone)],

@@ -23,8 +23,11 @@ export function h(tag, props, ...children) {
   return el;
 }
 
-/** Appends children (strings become text nodes; arrays are flattened; null is skipped). */
-export function add(el, children) {
+/**
+ * Appends children: strings become text nodes, arrays are flattened, null/false are skipped
+ * (native append would print them). Use this, not el.append, wherever a child may be absent.
+ */
+export function add(el, ...children) {
   for (const c of children.flat(Infinity)) {
     if (c === null || c === undefined || c === false) continue;
     el.append(c instanceof Node ? c : document.createTextNode(String(c)));
@@ -55,7 +58,7 @@ export function select(options, value, attrs = {}) {
   const s = h('select', attrs);
   for (const o of options) {
     const [v, t] = Array.isArray(o) ? o : [o, o];
-    s.append(h('option', { value: v, text: t, selected: v === value }));
+    add(s, h('option', { value: v, text: t, selected: v === value }));
   }
   if (value !== undefined && value !== null) s.value = value;
   return s;
@@ -75,12 +78,12 @@ export function problemBox(err, extra) {
   if (p.errors && typeof p.errors === 'object') {
     const ul = h('ul');
     for (const [path, messages] of Object.entries(p.errors)) {
-      for (const m of [].concat(messages)) ul.append(h('li', {}, h('code', { text: path }), ' ', m));
+      for (const m of [].concat(messages)) add(ul, h('li', {}, h('code', { text: path }), ' ', m));
     }
-    box.append(ul);
+    add(box, ul);
   }
-  if (p.missingTokens?.length) box.append(h('p', { text: `Missing tokens: ${p.missingTokens.join(', ')}` }));
-  if (extra) add(box, [extra]);
+  if (p.missingTokens?.length) add(box, h('p', { text: `Missing tokens: ${p.missingTokens.join(', ')}` }));
+  if (extra) add(box, extra);
   return box;
 }
 
@@ -135,7 +138,7 @@ export function menu(label, items, ariaLabel) {
     if (!list.hidden) list.querySelector('button')?.focus();
   });
   for (const [text, fn] of items) {
-    list.append(h('button', { type: 'button', role: 'menuitem', text, onclick: e => { e.stopPropagation(); hide(); fn(); } }));
+    add(list, h('button', { type: 'button', role: 'menuitem', text, onclick: e => { e.stopPropagation(); hide(); fn(); } }));
   }
   list.addEventListener('keydown', e => { if (e.key === 'Escape') { hide(); btn.focus(); } });
   const wrap = h('div', { class: 'menu' }, btn, list);

@@ -1,7 +1,7 @@
 // A small rich-text editor for email bodies. The body is rep-written HTML, so it is edited inside
 // an iframe sandboxed WITHOUT allow-scripts (nothing in it can run; it inherits the page's CSP);
 // allow-same-origin lets this page make its body editable and read the HTML back.
-import { h, uid, openDialog } from './dom.js';
+import { h, uid, openDialog, add } from './dom.js';
 
 export const TOKENS = [
   'contact.firstName', 'contact.lastName', 'contact.fullName', 'contact.email', 'contact.company',

@@ -1,7 +1,7 @@
 // The enroll panel (one contact) and the bulk enroll panel (up to 50). Every time the panel asks
 // for or shows is in the PANEL's zone (default: the sender's), never the browser's.
 import { api, get, post, all, ApiError, notAvailable, qs } from './api.js';
-import { h, clear, field, check, select, problemBox, confirmDialog, openDialog, frame, announce, debounce, uid } from './dom.js';
+import { h, clear, field, check, select, problemBox, confirmDialog, openDialog, frame, announce, debounce, uid, add } from './dom.js';
 import { loadUsers, ensureUsers, cachedUsers, sharedUsers, actingAs, contactName } from './state.js';
 import { richEditor } from './editor.js';
 import { localToIso, isoToLocal, fmt, allZones, todayIn, parseDelay, formatDelay, timeEl } from './time.js';
@@ -160,10 +160,10 @@ function optionsForm(sequence, o, changed) {
         check(`Step ${n}: continue without completing the task`, t.continueWithoutCompleting ?? !!st.continueWithoutCompleting,
           e => { t.continueWithoutCompleting = e.target.checked; changed(); }).el);
     }
-    if (parts.length) steps.append(h('fieldset', {}, h('legend', { text: `Step ${n}` }), parts));
+    if (parts.length) add(steps, h('fieldset', {}, h('legend', { text: `Step ${n}` }), parts));
   });
 
-  el.append(field('Sender (users this sequence is shared with)', sender), field('From mailbox', from),
+  add(el, field('Sender (users this sequence is shared with)', sender), field('From mailbox', from),
     h('div', { class: 'row' }, field('Start at step', start), field('Time zone', zone)),
     h('fieldset', {}, h('legend', { text: 'First step' }),
       h('div', { class: 'field inline' }, now, h('label', { for: now.id, class: 'check', text: 'Send now' })),
@@ -201,7 +201,7 @@ function emailEditors(sequence, startAt, overrides, onchange) {
     if (n < startAt || !isEmail(st.type)) return;
     const o = overrides[n] ??= {};
     const subject = h('input', { type: 'text', value: o.subject ?? st.subject ?? '', 'data-email-subject': n, oninput: e => { o.subject = e.target.value; onchange(); } });
-    el.append(h('fieldset', { 'data-email-step': n }, h('legend', { text: `Email, step ${n}` }), field('Subject', subject),
+    add(el, h('fieldset', { 'data-email-step': n }, h('legend', { text: `Email, step ${n}` }), field('Subject', subject),
       richEditor({ label: `Step ${n} email body`, html: o.body ?? st.body ?? '', onchange: v => { o.body = v; onchange(); } }).el));
   });
   return el;
@@ -220,7 +220,7 @@ async function chooseSequence(container, chosen) {
   try { list = (await all('/api/sequences')).filter(s => !s.deletedAt); } catch (e) { if (!notAvailable(e)) throw e; }
   if (list) {
     const pickSeq = select([['', 'Choose a sequence…'], ...list.map(s => [s.id, s.name])], '');
-    container.append(field('Sequence', pickSeq));
+    add(container, field('Sequence', pickSeq));
     pickSeq.focus();
     pickSeq.addEventListener('change', () => { if (pickSeq.value) load(pickSeq.value); });
     return;
@@ -231,9 +231,9 @@ async function chooseSequence(container, chosen) {
   form.addEventListener('submit', async e => {
     e.preventDefault();
     clear(err);
-    try { await load(id.value.trim()); } catch (ex) { err.append(problemBox(ex)); }
+    try { await load(id.value.trim()); } catch (ex) { add(err, problemBox(ex)); }
   });
-  container.append(form);
+  add(container, form);
   id.focus();
 }
 
@@ -279,7 +279,7 @@ function singleForm(body, sequence, contact, d) {
     }, 250);
     search.addEventListener('input', find);
     results.addEventListener('change', () => { current = found.get(results.value); enrollBtn.disabled = !current; draw(); });
-    contactBox.append(field('Contact', search, 'Type to search; then choose below (arrow keys)'), results);
+    add(contactBox, field('Contact', search, 'Type to search; then choose below (arrow keys)'), results);
     find();
   }
 
@@ -291,22 +291,22 @@ function singleForm(body, sequence, contact, d) {
     const used = tokensUsed(sequence, o.startAtStep, o.emailOverrides);
     const missing = [...new Set([...missingFor(current, used, o.tokens), ...lastMissing.filter(t => !o.tokens[t.replace(/^tokens\./, '')])])];
     const contactMissing = missing.filter(t => t.startsWith('contact.'));
-    clear(tokensBox).append(h('h3', { text: 'Tokens' }),
+    add(clear(tokensBox), h('h3', { text: 'Tokens' }),
       tokenInputs(customTokens(used), o.tokens, contactMissing.length
         ? h('p', { class: 'missing-note', text: `No value on this contact: ${contactMissing.join(', ')} (edit the contact).` }) : null, () => { refreshPreview(); }));
   };
   const draw = (full = false) => {
     if (full || !optionsEl) {
       optionsEl = optionsForm(sequence, o, (startChanged) => { if (startChanged) draw(true); else refreshPreview(); });
-      clear(emails).append(h('h3', { text: 'Emails for this contact' }), emailEditors(sequence, o.startAtStep, o.emailOverrides, () => { drawTokensSoon(); refreshPreview(); }));
+      add(clear(emails), h('h3', { text: 'Emails for this contact' }), emailEditors(sequence, o.startAtStep, o.emailOverrides, () => { drawTokensSoon(); refreshPreview(); }));
     }
-    clear(left).append(contactBox, optionsEl, tokensBox);
+    add(clear(left), contactBox, optionsEl, tokensBox);
     drawTokens();
     refreshPreview();
   };
   const drawTokensSoon = debounce(drawTokens, 400);
   const refreshPreview = debounce(async () => {
-    if (!current) { clear(preview).append(h('p', { class: 'muted', text: 'Choose a contact to see the preview.' })); return; }
+    if (!current) { add(clear(preview), h('p', { class: 'muted', text: 'Choose a contact to see the preview.' })); return; }
     try {
       const req = { contactId: current.id, senderUserId: o.senderUserId, ...pick(requestFields(sequence, o), ['fromAddress', 'tokens', 'startAtStep']) };
       const eo = emailOverrides(sequence, o.emailOverrides);
@@ -314,13 +314,13 @@ function singleForm(body, sequence, contact, d) {
       const p = await post(`/api/sequences/${encodeURIComponent(sequence.id)}/preview`, req);
       const missingNow = JSON.stringify(p.missingTokens ?? []);
       if (missingNow !== JSON.stringify(lastMissing)) { lastMissing = p.missingTokens ?? []; drawTokens(); }
-      clear(preview).append(h('h3', { text: 'Preview' }),
+      add(clear(preview), h('h3', { text: 'Preview' }),
         lastMissing.length ? h('p', { class: 'missing-note', text: `Missing tokens: ${lastMissing.join(', ')}` }) : null,
         p.steps.map(st => h('div', { class: 'preview-step' }, h('h4', { text: `Step ${st.step}: ${st.subject ?? st.taskTitle ?? st.type}` }),
           st.error ? h('p', { class: 'error' }, h('span', { class: 'code', text: st.error.code }), `: ${st.error.detail ?? ''}`)
             : st.html !== undefined && st.html !== null ? frame(st.html, `Preview of step ${st.step}`) : h('p', { text: st.taskTitle ?? '' }))));
     } catch (e) {
-      clear(preview).append(h('h3', { text: 'Preview' }), notAvailable(e) ? h('p', { class: 'notice', text: 'Preview is not available on this server yet.' }) : problemBox(e));
+      add(clear(preview), h('h3', { text: 'Preview' }), notAvailable(e) ? h('p', { class: 'notice', text: 'Preview is not available on this server yet.' }) : problemBox(e));
     }
   }, 400);
 
@@ -332,19 +332,19 @@ function singleForm(body, sequence, contact, d) {
     enrollBtn.disabled = true;
     try {
       const e = await post(`/api/sequences/${encodeURIComponent(sequence.id)}/enrollments`, req);
-      result.append(h('div', { class: 'success', role: 'status' }, `Enrolled ${contactName(current)}. First step: `, timeEl(e.nextActionAt, o.timeZone), '. ',
+      add(result, h('div', { class: 'success', role: 'status' }, `Enrolled ${contactName(current)}. First step: `, timeEl(e.nextActionAt, o.timeZone), '. ',
         h('a', { href: `#/enrollments/${encodeURIComponent(e.id)}`, text: 'Open the enrollment', onclick: () => d.close() })));
       announce('Enrolled');
     } catch (e) {
-      result.append(refusal(e, o, iso => { optionsEl.setLater(iso); enroll(); }, () => d.close()));
+      add(result, refusal(e, o, iso => { optionsEl.setLater(iso); enroll(); }, () => d.close()));
     } finally { enrollBtn.disabled = false; }
   }
   enrollBtn.addEventListener('click', enroll);
 
-  body.append(h('div', { class: 'split' }, left, h('section', {}, right)));
-  right.append(emails, preview);
+  add(body, h('div', { class: 'split' }, left, h('section', {}, right)));
+  add(right, emails, preview);
   draw(true);
-  body.append(result, h('div', { class: 'actions' }, enrollBtn));
+  add(body, result, h('div', { class: 'actions' }, enrollBtn));
   (contactBox.querySelector('input') ?? optionsEl.querySelector('select'))?.focus();
 }
 
@@ -392,10 +392,10 @@ async function bulkPanel(sequence, contactsIn, onDone) {
   const used = () => tokensUsed(sequence, o.startAtStep);
   const values = b => ({ ...o.tokens, ...Object.fromEntries(Object.entries(b.tokens).filter(([, v]) => v)) });
 
-  const drawTokens = () => clear(tokensBox).append(h('h3', { text: 'Tokens for all contacts' }), tokenInputs(customTokens(used()), o.tokens, null, () => drawList()));
+  const drawTokens = () => add(clear(tokensBox), h('h3', { text: 'Tokens for all contacts' }), tokenInputs(customTokens(used()), o.tokens, null, () => drawList()));
   function drawAll() {
     optionsEl = optionsForm(sequence, o, (startChanged) => { if (startChanged) drawAll(); });
-    clear(left).append(h('h3', { id: 'bulk-all', text: 'All contacts' }), optionsEl, tokensBox);
+    add(clear(left), h('h3', { id: 'bulk-all', text: 'All contacts' }), optionsEl, tokensBox);
     drawTokens();
     drawList();
   }
@@ -407,10 +407,10 @@ async function bulkPanel(sequence, contactsIn, onDone) {
       const name = contactName(c);
       const missing = missingFor(c, used(), values(b));
       const li = h('li', { 'data-contact': c.id, hidden: q && !`${name} ${c.email ?? ''} ${c.company ?? ''}`.toLowerCase().includes(q) });
-      li.append(h('div', { class: 'row' }, h('strong', { text: name }), h('span', { class: 'muted', text: c.email ?? 'no email' }),
+      add(li, h('div', { class: 'row' }, h('strong', { text: name }), h('span', { class: 'muted', text: c.email ?? 'no email' }),
         missing.length && !b.done ? h('span', { class: 'missing-note', text: `Missing: ${missing.join(', ')}` }) : null));
       if (b.done) {
-        li.append(b.done.error
+        add(li, b.done.error
           ? h('p', { class: 'error' }, h('span', { class: 'code', text: b.done.error.code }), `: ${b.done.error.detail ?? ''}`)
           : h('p', { class: 'success' }, 'Enrolled. First step planned for ', timeEl(b.done.nextActionAt, o.timeZone), '.'));
       } else {
@@ -418,12 +418,12 @@ async function bulkPanel(sequence, contactsIn, onDone) {
           tokenInputs(customTokens(used()), b.tokens, null, () => {}, (t, input) => h('button', { type: 'button', text: 'Update all', 'aria-label': `Update all: use this ${t} for every contact`,
             onclick: () => { o.tokens[t] = input.value; for (const x of batch) delete x.tokens[t]; drawTokens(); drawList(); } })),
           emailEditors(sequence, o.startAtStep, b.emailOverrides, () => {}));
-        li.append(custom, h('div', { class: 'actions' },
+        add(li, custom, h('div', { class: 'actions' },
           h('button', { type: 'button', text: `Enroll ${name}`, onclick: () => run([b]) }),
           h('button', { type: 'button', class: 'danger', text: 'Remove contact', 'aria-label': `Remove contact ${name} from the batch`,
             onclick: () => { batch.splice(batch.indexOf(b), 1); drawList(); } })));
       }
-      listEl.append(li);
+      add(listEl, li);
     }
     const n = pending().length;
     enrollAll.textContent = `Enroll ${n} contact${n === 1 ? '' : 's'}`;
@@ -448,7 +448,7 @@ async function bulkPanel(sequence, contactsIn, onDone) {
         const b = batch.find(y => y.contact.id === x.contactId);
         if (b) b.done = x;
       }
-      results.append(h('p', { class: r.failed ? 'notice' : 'success', role: 'status', text: `${r.enrolled} enrolled, ${r.failed} not enrolled.` }),
+      add(results, h('p', { class: r.failed ? 'notice' : 'success', role: 'status', text: `${r.enrolled} enrolled, ${r.failed} not enrolled.` }),
         h('table', { class: 'bulk-results' }, h('caption', { class: 'visually-hidden', text: 'Results' }),
           h('thead', {}, h('tr', {}, ['Contact', 'Result', `First step (${o.timeZone})`].map(t => h('th', { scope: 'col', text: t })))),
           h('tbody', {}, r.results.map(x => {
@@ -458,16 +458,16 @@ async function bulkPanel(sequence, contactsIn, onDone) {
               h('td', {}, x.nextActionAt ? timeEl(x.nextActionAt, o.timeZone) : '—'));
           }))));
       drawList();
-    } catch (e) { results.append(refusal(e, o, iso => { optionsEl.setLater(iso); run(items); }, () => d.close())); }
+    } catch (e) { add(results, refusal(e, o, iso => { optionsEl.setLater(iso); run(items); }, () => d.close())); }
   }
   enrollAll.addEventListener('click', async () => {
     const n = pending().length;
     if (await confirmDialog(`Enroll ${n} contacts`, `Enroll ${n} contact${n === 1 ? '' : 's'} in "${sequence.name}"?`, `Enroll ${n} contacts`)) run(pending());
   });
 
-  right.append(h('h3', { id: 'bulk-contacts', text: `Contacts (${batch.length})` }), field('Search this batch', search), listEl);
+  add(right, h('h3', { id: 'bulk-contacts', text: `Contacts (${batch.length})` }), field('Search this batch', search), listEl);
   if (contactsIn.length > MAX_BULK) right.prepend(h('p', { class: 'notice', text: `Only the first ${MAX_BULK} of ${contactsIn.length} contacts: enroll at most ${MAX_BULK} at a time.` }));
-  body.append(h('div', { class: 'split' }, left, right), results, h('div', { class: 'actions' }, enrollAll));
+  add(body, h('div', { class: 'split' }, left, right), results, h('div', { class: 'actions' }, enrollAll));
   drawAll();
   optionsEl.querySelector('select')?.focus();
 }

@@ -1,5 +1,5 @@
 // The app: a hash router over the screens, and the "Acting as" picker.
-import { h, clear, problemBox, openDialog, field } from './dom.js';
+import { h, clear, problemBox, openDialog, field, add } from './dom.js';
 import { loadUsers, actingAs, setActingAs, usersListed, ensureUsers } from './state.js';
 import * as seq from './sequences.js';
 import * as people from './contacts.js';
@@ -35,16 +35,16 @@ export async function render() {
   const match = routes.map(([re, screen]) => [re.exec(path), screen]).find(([m]) => m);
   const view = h('div', { class: 'view' });
   if (!match) {
-    view.append(h('h1', { text: 'Not found' }), h('p', {}, 'No screen here. ', h('a', { href: '#/sequences', text: 'Go to sequences' })));
+    add(view, h('h1', { text: 'Not found' }), h('p', {}, 'No screen here. ', h('a', { href: '#/sequences', text: 'Go to sequences' })));
   } else {
     try {
       await match[1]()(view, ...match[0].slice(1).map(x => x && decodeURIComponent(x)));
     } catch (e) {
-      view.append(h('h1', { text: 'Something went wrong' }), problemBox(e));
+      add(view, h('h1', { text: 'Something went wrong' }), problemBox(e));
     }
   }
   if (mine !== generation) return;
-  clear(main).append(view);
+  add(clear(main), view);
   document.title = `${view.querySelector('h1')?.textContent ?? 'Sequences'} · Sequences`;
 }
 
@@ -94,4 +94,4 @@ function askUserId() {
   });
 }
 
-start().catch(e => { clear(main).append(h('h1', { text: 'The app could not start' }), problemBox(e)); });
+start().catch(e => { add(clear(main), h('h1', { text: 'The app could not start' }), problemBox(e)); });

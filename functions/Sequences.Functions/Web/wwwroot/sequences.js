@@ -1,6 +1,6 @@
 // Sequences: the list, a sequence's page (steps, settings and sharing, enrollments, automation).
 import { api, get, post, put, del, qs, all, ApiError, notAvailable } from './api.js';
-import { h, clear, field, check, select, problemBox, confirmDialog, openDialog, menu, announce, uid } from './dom.js';
+import { h, clear, field, check, select, problemBox, confirmDialog, openDialog, menu, announce, uid, add } from './dom.js';
 import { loadUsers, ensureUsers, cachedUsers, userName, actingAs } from './state.js';
 import { richEditor } from './editor.js';
 import { parseDelay, formatDelay, describeDelay, timeEl } from './time.js';
@@ -42,10 +42,10 @@ export async function list(view) {
   const table = h('table', {}, h('caption', { class: 'visually-hidden', text: 'Sequences' }),
     h('thead', {}, h('tr', {}, ['Name', 'Owner', 'Steps', 'Enrolled', 'Active', 'Emails sent', 'Replies', 'Meetings'].map(t => h('th', { scope: 'col', text: t })))));
   const body = h('tbody');
-  table.append(body);
+  add(table, body);
   const out = h('div');
   const pages = pager(load);
-  view.append(h('h1', { text: 'Sequences' }),
+  add(view, h('h1', { text: 'Sequences' }),
     h('div', { class: 'toolbar' }, h('button', { type: 'button', class: 'primary', text: 'New sequence', onclick: createDialog })), out);
 
   async function load(cursor) {
@@ -54,23 +54,23 @@ export async function list(view) {
     try {
       page = await get(`/api/sequences${qs({ limit: 50, cursor })}`);
     } catch (e) {
-      if (!notAvailable(e)) { out.append(problemBox(e)); return; }
+      if (!notAvailable(e)) { add(out, problemBox(e)); return; }
       const id = h('input', { type: 'text', autocomplete: 'off' });
       const open = h('form', { class: 'row' }, field('Sequence id', id), h('button', { type: 'submit', text: 'Open sequence' }));
       open.addEventListener('submit', ev => { ev.preventDefault(); if (id.value.trim()) location.hash = `#/sequences/${encodeURIComponent(id.value.trim())}`; });
-      out.append(h('p', { class: 'notice', text: 'Listing sequences is not available on this server yet: open one by its id.' }), open);
+      add(out, h('p', { class: 'notice', text: 'Listing sequences is not available on this server yet: open one by its id.' }), open);
       return;
     }
     clear(body);
     for (const s of page.items) {
       const st = s.stats ?? {};
-      body.append(h('tr', {},
+      add(body, h('tr', {},
         h('td', {}, h('a', { href: `#/sequences/${encodeURIComponent(s.id)}`, text: s.name }), s.deletedAt ? h('span', { class: 'muted', text: ' (deleted)' }) : null),
         h('td', { text: userName(s.ownerUserId) }), h('td', { text: s.stepCount }),
         h('td', { text: st.enrolled ?? '—' }), h('td', { text: st.active ?? '—' }), h('td', { text: st.emailsSent ?? '—' }),
         h('td', { text: st.replies ?? '—' }), h('td', { text: st.meetingsBooked ?? '—' })));
     }
-    out.append(page.items.length ? table : h('p', { text: 'No sequences yet.' }), pages.el);
+    add(out, page.items.length ? table : h('p', { text: 'No sequences yet.' }), pages.el);
     pages.update(page);
   }
   await load(null);
@@ -83,7 +83,7 @@ function createDialog() {
   const err = h('div');
   const form = h('form', {}, field('Name', name), field('Owner', owner), err);
   const create = h('button', { type: 'submit', class: 'primary', text: 'Create sequence' });
-  form.append(h('div', { class: 'actions' }, create));
+  add(form, h('div', { class: 'actions' }, create));
   const d = openDialog({ title: 'New sequence', body: form });
   name.focus();
   form.addEventListener('submit', async e => {
@@ -96,7 +96,7 @@ function createDialog() {
       });
       d.close();
       location.hash = `#/sequences/${encodeURIComponent(s.id)}`;
-    } catch (ex) { err.append(problemBox(ex)); }
+    } catch (ex) { add(err, problemBox(ex)); }
   });
 }
 
@@ -110,7 +110,7 @@ export async function page(view, id, tab = 'steps') {
   try { stats = await get(`/api/sequences/${encodeURIComponent(id)}/stats`); } catch { stats = null; }
   const base = `#/sequences/${encodeURIComponent(id)}`;
   const tabs = [['steps', 'Steps'], ['settings', 'Settings and sharing'], ['enrollments', 'Enrollments'], ['automation', 'Automation']];
-  view.append(
+  add(view, 
     h('p', {}, h('a', { href: '#/sequences', text: '← All sequences' })),
     h('h1', { text: sequence.name }),
     h('p', { class: 'muted' }, `Owner: ${userName(sequence.ownerUserId)} · ${sequence.steps.length} steps`, sequence.deletedAt ? ' · deleted' : ''),
@@ -124,7 +124,7 @@ export async function page(view, id, tab = 'steps') {
     h('nav', { class: 'tabs', 'aria-label': 'Sequence sections' },
       tabs.map(([t, label]) => h('a', { href: `${base}/${t}`, 'aria-current': t === tab ? 'page' : null, text: label }))));
   const section = h('section', { 'aria-label': tabs.find(([t]) => t === tab)[1] });
-  view.append(section);
+  add(view, section);
   const version = { etag };
   if (tab === 'steps') stepsTab(section, sequence, version, stats);
   else if (tab === 'settings') settingsTab(section, sequence, version);
@@ -165,14 +165,14 @@ async function save(sequence, version, out) {
     // The next save is conditional on this one; new steps keep the ids the server gave them.
     version.etag = res.etag;
     res.data?.steps?.forEach((st, i) => { if (st.id && sequence.steps[i]) sequence.steps[i].id = st.id; });
-    out.append(h('p', { class: 'success', role: 'status', text: 'Saved.' }));
+    add(out, h('p', { class: 'success', role: 'status', text: 'Saved.' }));
     announce('Sequence saved');
   } catch (e) {
     if (e instanceof ApiError && e.status === 412) {
-      out.append(h('div', { class: 'error', role: 'alert' }, h('span', { class: 'code', text: e.code ?? 'PRECONDITION_FAILED' }), ': ',
+      add(out, h('div', { class: 'error', role: 'alert' }, h('span', { class: 'code', text: e.code ?? 'PRECONDITION_FAILED' }), ': ',
         'Someone else changed this sequence — reload to see their changes (yours are not saved). ',
         h('button', { type: 'button', text: 'Reload', onclick: refresh })));
-    } else out.append(problemBox(e));
+    } else add(out, problemBox(e));
   }
 }
 
@@ -183,10 +183,10 @@ function stepsTab(section, sequence, version, stats) {
   const name = h('input', { type: 'text', value: s.name, oninput: e => { s.name = e.target.value; } });
   const draw = () => {
     clear(listEl);
-    s.steps.forEach((st, i) => listEl.append(h('li', {}, stepEditor(s, st, i, draw, stats?.steps?.find(x => x.step === i + 1)))));
+    s.steps.forEach((st, i) => add(listEl, h('li', {}, stepEditor(s, st, i, draw, stats?.steps?.find(x => x.step === i + 1)))));
   };
   draw();
-  section.append(h('h2', { text: 'Steps' }), field('Sequence name', name),
+  add(section, h('h2', { text: 'Steps' }), field('Sequence name', name),
     h('p', { class: 'hint', text: 'While contacts are enrolled, steps can be edited in place or added at the end; moving or deleting steps waits until no enrollment runs.' }), listEl,
     h('div', { class: 'toolbar' },
       h('button', { type: 'button', text: 'Add step', onclick: () => {
@@ -210,15 +210,15 @@ function stepEditor(s, st, i, redraw, stepStats) {
     stepStats ? h('p', { class: 'step-stats', text: `Sent ${stepStats.sent} · tasks ${stepStats.tasksCompleted}/${stepStats.tasksCreated} done · skipped ${stepStats.skipped}` }) : null);
   if (isEmail(st.type)) {
     const subject = h('input', { type: 'text', value: st.subject ?? '', placeholder: n > 1 ? 'Empty: reply in the same thread' : '', oninput: e => { st.subject = e.target.value; } });
-    fs.append(field('Subject', subject), richEditor({ label: `Step ${n} body`, html: st.body ?? '', onchange: v => { st.body = v; } }).el);
+    add(fs, field('Subject', subject), richEditor({ label: `Step ${n} body`, html: st.body ?? '', onchange: v => { st.body = v; } }).el);
   }
   if (isTask(st.type)) {
     const title = h('input', { type: 'text', value: st.taskTitle ?? '', oninput: e => { st.taskTitle = e.target.value; } });
-    fs.append(field('Task title', title), check('Continue without completing (the sequence does not wait for this task)', st.continueWithoutCompleting,
+    add(fs, field('Task title', title), check('Continue without completing (the sequence does not wait for this task)', st.continueWithoutCompleting,
       e => { st.continueWithoutCompleting = e.target.checked; }).el);
   }
   const move = (to) => { const [x] = s.steps.splice(i, 1); s.steps.splice(to, 0, x); redraw(); };
-  fs.append(h('div', { class: 'toolbar' },
+  add(fs, h('div', { class: 'toolbar' },
     h('button', { type: 'button', text: 'Move up', 'aria-label': `Move up (step ${n})`, disabled: i === 0, onclick: () => move(i - 1) }),
     h('button', { type: 'button', text: 'Move down', 'aria-label': `Move down (step ${n})`, disabled: i === s.steps.length - 1, onclick: () => move(i + 1) }),
     h('button', { type: 'button', class: 'danger', text: 'Delete step', 'aria-label': `Delete step ${n}`, disabled: s.steps.length === 1, onclick: () => { s.steps.splice(i, 1); redraw(); } })));
@@ -245,7 +245,7 @@ function settingsTab(section, sequence, version) {
     s.sharedWithEveryone = e.target.checked;
     for (const b of userBoxes.querySelectorAll('input')) b.disabled = e.target.checked;
   });
-  section.append(
+  add(section, 
     h('h2', { text: 'Settings' }),
     check('Business days only (follow-ups due on a weekend move to Monday)', set.businessDaysOnly, e => { set.businessDaysOnly = e.target.checked; }).el,
     windowOn.el, h('div', { class: 'row' }, field('Window start', start), field('Window end', end)),
@@ -297,15 +297,15 @@ async function enrollmentsTab(section, sequence) {
     clear(result);
     try {
       const r = await bulkAction(action, [...selected]);
-      result.append(h('p', { class: r.failed ? 'notice' : 'success', role: 'status', text: `${label}: ${r.succeeded} done, ${r.failed} failed.` }),
+      add(result, h('p', { class: r.failed ? 'notice' : 'success', role: 'status', text: `${label}: ${r.succeeded} done, ${r.failed} failed.` }),
         r.failed ? h('ul', {}, r.results.filter(x => x.error).map(x => h('li', { text: `${x.enrollmentId}: ${x.error.code} ${x.error.detail ?? ''}` }))) : null);
       selected.clear();
       await load(current);
-    } catch (e) { result.append(problemBox(e)); }
+    } catch (e) { add(result, problemBox(e)); }
   } });
   status.addEventListener('change', () => { pages.reset(); load(null); });
   sender.addEventListener('change', () => { pages.reset(); load(null); });
-  section.append(h('h2', { text: 'Enrollments' }), h('p', { class: 'muted', text: `Times in ${zone}.` }),
+  add(section, h('h2', { text: 'Enrollments' }), h('p', { class: 'muted', text: `Times in ${zone}.` }),
     h('div', { class: 'row' }, field('Status', status), field('Sender', sender)),
     h('div', { class: 'toolbar', role: 'group', 'aria-label': 'Bulk actions' }, count, bulk('unenroll', 'Unenroll selected'), bulk('pause', 'Pause selected'), bulk('resume', 'Resume selected')),
     result, out);
@@ -317,7 +317,7 @@ async function enrollmentsTab(section, sequence) {
     let page;
     try {
       page = await get(`/api/sequences/${encodeURIComponent(sequence.id)}/enrollments${qs({ status: status.value, senderUserId: sender.value, limit: 50, cursor })}`);
-    } catch (e) { out.append(problemBox(e)); return; }
+    } catch (e) { add(out, problemBox(e)); return; }
     const updateCount = () => { count.textContent = `${selected.size} selected`; };
     const all = h('input', { type: 'checkbox', 'aria-label': 'Select all on this page', onchange: e => {
       for (const b of out.querySelectorAll('tbody input[type=checkbox]')) { b.checked = e.target.checked; b.dispatchEvent(new Event('change')); }
@@ -338,11 +338,11 @@ async function enrollmentsTab(section, sequence) {
         h('td', { onclick: e => e.stopPropagation() }, en.status === 'active' || en.status === 'paused'
           ? menu('Actions', [['Unenroll', async () => {
             if (!await confirmDialog('Unenroll contact', `Unenroll ${en.contactName || en.contactId}?`, 'Unenroll', true)) return;
-            try { await post(`/api/enrollments/${encodeURIComponent(en.id)}/unenroll`); announce('Unenrolled'); await load(current); } catch (ex) { result.append(problemBox(ex)); }
+            try { await post(`/api/enrollments/${encodeURIComponent(en.id)}/unenroll`); announce('Unenrolled'); await load(current); } catch (ex) { add(result, problemBox(ex)); }
           }]], `Actions for ${en.contactName || en.contactId}`) : null));
-      body.append(row);
+      add(body, row);
     }
-    out.append(page.items.length
+    add(out, page.items.length
       ? h('table', {}, h('caption', { class: 'visually-hidden', text: 'Enrollments' }),
         h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, all), ['Contact', 'Email', 'Status', 'Step', 'Next action', 'Sender', 'Actions'].map(t => h('th', { scope: 'col', text: t })))), body)
       : h('p', { text: 'No enrollments match.' }), pages.el);
@@ -356,15 +356,15 @@ async function enrollmentsTab(section, sequence) {
 
 async function automationTab(section, sequence) {
   const out = h('div');
-  section.append(h('h2', { text: 'Automation rules' }),
+  add(section, h('h2', { text: 'Automation rules' }),
     h('div', { class: 'toolbar' }, h('button', { type: 'button', class: 'primary', text: 'New rule', onclick: () => ruleDialog(sequence) })), out);
   const rules = (await get(`/api/sequences/${encodeURIComponent(sequence.id)}/automation`)).items;
-  if (!rules.length) { out.append(h('p', { text: 'No rules yet.' })); return; }
+  if (!rules.length) { add(out, h('p', { text: 'No rules yet.' })); return; }
   const describe = r => r.trigger.type === 'formSubmission'
     ? `Form submitted: ${r.trigger.formId ?? 'any form'}`
     : `Page view: URL ${r.trigger.match} "${r.trigger.url}"`;
   const who = r => r.action === 'unenroll' ? '—' : r.sender.type === 'user' ? userName(r.sender.userId) : `Contact owner (${r.sender.property ?? 'ownerUserId'})`;
-  out.append(h('table', {}, h('caption', { class: 'visually-hidden', text: 'Automation rules' }),
+  add(out, h('table', {}, h('caption', { class: 'visually-hidden', text: 'Automation rules' }),
     h('thead', {}, h('tr', {}, ['Trigger', 'Action', 'Delay', 'Sender', 'Enabled', 'Actions'].map(t => h('th', { scope: 'col', text: t })))),
     h('tbody', {}, rules.map(r => h('tr', { 'data-rule': r.id },
       h('td', { text: describe(r) }), h('td', { text: r.action }), h('td', { text: r.action === 'enroll' ? `${r.delayMinutes} min` : '—' }),
@@ -437,7 +437,7 @@ async function ruleDialog(sequence) {
       cmd.delayMinutes = +delay.value || 0;
       cmd.sender = senderType.value === 'user' ? { type: 'user', userId: user.value } : { type: 'contactOwner', property: property.value };
     }
-    try { await post(`/api/sequences/${encodeURIComponent(sequence.id)}/automation`, cmd); d.close(); refresh(); } catch (ex) { err.append(problemBox(ex)); }
+    try { await post(`/api/sequences/${encodeURIComponent(sequence.id)}/automation`, cmd); d.close(); refresh(); } catch (ex) { add(err, problemBox(ex)); }
   });
 }
 

@@ -27,7 +27,12 @@ internal static class Chromium
     }
 }
 
-[CollectionDefinition(Name)]
+/// <summary>
+/// The browser tests run one after another, and after the other collections rather than beside them:
+/// chromium and the app's workflows on 2 cores would slow the heavy end-to-end tests past their
+/// time-outs, and theirs would slow these.
+/// </summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
 public sealed class BrowserCollection : ICollectionFixture<BrowserFixture>
 {
     public const string Name = "Browser";
@@ -59,6 +64,9 @@ public sealed class BrowserFixture : IAsyncLifetime
             return;
         }
 
+        // Auto-waiting assertions wait for what the app shows, never sleep: a long limit costs nothing when
+        // the screen is there, and a loaded 2-core machine can take seconds to render one.
+        Assertions.SetDefaultExpectTimeout(15_000);
         App = await TestApp.StartAsync(settings: new Dictionary<string, string?> { ["Api:Keys:0"] = ApiKey });
         App.Client.DefaultRequestHeaders.Add("X-Api-Key", ApiKey);
         _playwright = await Playwright.CreateAsync();
@@ -101,7 +109,7 @@ public sealed class BrowserFixture : IAsyncLifetime
             Locale = "en-US",
             ViewportSize = new ViewportSize { Width = 1280, Height = 900 },
         });
-        context.SetDefaultTimeout(10_000);
+        context.SetDefaultTimeout(15_000);
         var init = (withKey ? $"sessionStorage.setItem('sequences.apiKey', {JsonSerializer.Serialize(ApiKey)});" : "")
             + (actingAs is null ? "" : $"sessionStorage.setItem('sequences.actingAs', {JsonSerializer.Serialize(actingAs)});");
         if (init.Length > 0)
@@ -136,12 +144,14 @@ public sealed class BrowserFixture : IAsyncLifetime
         }
     }
 
-    /// <summary>Saves a screenshot of the whole page as TestResults/screens/{name}.png and prints its path.</summary>
+    /// <summary>Saves a screenshot of the whole page (the viewport while a dialog is open) as TestResults/screens/{name}.png and prints its path.</summary>
     public static async Task ScreenshotAsync(IPage page, ITestOutputHelper output, string name)
     {
         var path = Path.Combine(ScreensDirectory, $"{name}.png");
         var watch = System.Diagnostics.Stopwatch.StartNew();
-        await page.ScreenshotAsync(new PageScreenshotOptions { Path = path, FullPage = true });
+        // A modal dialog (panel) covers the viewport and scrolls inside itself: the viewport is the screen.
+        var modal = await page.Locator("dialog[open]").CountAsync() > 0;
+        await page.ScreenshotAsync(new PageScreenshotOptions { Path = path, FullPage = !modal });
         output.WriteLine($"screenshot {name}: {watch.ElapsedMilliseconds} ms");
         output.WriteLine($"screenshot: {path}");
     }

@@ -108,5 +108,13 @@ public sealed class SequenceScreenTests(BrowserFixture fixture, ITestOutputHelpe
         await page.Locator("tr[data-rule]").GetByRole(AriaRole.Button, new() { Name = "Delete" }).ClickAsync();
         await page.GetByRole(AriaRole.Dialog, new() { Name = "Delete rule" }).GetByRole(AriaRole.Button, new() { Name = "Delete rule", Exact = true }).ClickAsync();
         await Expect(page.GetByText("No rules yet.")).ToBeVisibleAsync();
+
+        // Deleting the sequence asks first.
+        await page.GetByRole(AriaRole.Button, new() { Name = "Delete sequence" }).ClickAsync();
+        var confirm = page.GetByRole(AriaRole.Dialog, new() { Name = "Delete sequence" });
+        await ScreenAsync(page, "sequence-delete-confirm", axe: false);
+        await confirm.GetByRole(AriaRole.Button, new() { Name = "Delete sequence", Exact = true }).ClickAsync();
+        await HeadingAsync(page, "Sequences");
+        Assert.Equal(System.Text.Json.JsonValueKind.String, (await GetAsync($"/api/sequences/{id}")).GetProperty("deletedAt").ValueKind);
     }
 }

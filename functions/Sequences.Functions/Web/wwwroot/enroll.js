@@ -287,13 +287,19 @@ function singleForm(body, sequence, contact, d) {
   const emails = h('div');
   const preview = h('div', { 'aria-label': 'Preview', role: 'region' });
   let optionsEl;
+  let drawn = null;
+  const contactNote = h('p', { class: 'missing-note', hidden: true });
   const drawTokens = () => {
     const used = tokensUsed(sequence, o.startAtStep, o.emailOverrides);
     const missing = [...new Set([...missingFor(current, used, o.tokens), ...lastMissing.filter(t => !o.tokens[t.replace(/^tokens\./, '')])])];
     const contactMissing = missing.filter(t => t.startsWith('contact.'));
-    add(clear(tokensBox), h('h3', { text: 'Tokens' }),
-      tokenInputs(customTokens(used), o.tokens, contactMissing.length
-        ? h('p', { class: 'missing-note', text: `No value on this contact: ${contactMissing.join(', ')} (edit the contact).` }) : null, () => { refreshPreview(); }));
+    contactNote.textContent = contactMissing.length ? `No value on this contact: ${contactMissing.join(', ')} (edit the contact).` : '';
+    contactNote.hidden = !contactMissing.length;
+    // The inputs stay while the same tokens are asked for: a redraw must not replace a field being typed in.
+    const names = customTokens(used);
+    if (drawn === JSON.stringify(names)) return;
+    drawn = JSON.stringify(names);
+    add(clear(tokensBox), h('h3', { text: 'Tokens' }), tokenInputs(names, o.tokens, contactNote, () => { refreshPreview(); }));
   };
   const draw = (full = false) => {
     if (full || !optionsEl) {

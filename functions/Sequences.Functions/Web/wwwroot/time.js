@@ -56,7 +56,8 @@ export function fmt(iso, zone) {
   if (!iso) return '—';
   const z = zone || 'UTC';
   const w = wallClock(Date.parse(iso), z);
-  return `${w.y}-${pad(w.mo)}-${pad(w.d)} ${pad(w.h)}:${pad(w.mi)} ${z}`;
+  // Seconds only when there are some (bulk enrollments are planned 20 s apart).
+  return `${w.y}-${pad(w.mo)}-${pad(w.d)} ${pad(w.h)}:${pad(w.mi)}${w.s ? `:${pad(w.s)}` : ''} ${z}`;
 }
 
 /** A <time> element showing an instant in a zone, its machine value the instant itself. */

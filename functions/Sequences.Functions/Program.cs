@@ -23,3 +23,8 @@ catch (OptionsValidationException e)
     await Console.Error.WriteLineAsync($"Invalid setting: {string.Join(" ", e.Failures)}");
     return 1;
 }
+catch (PortInUseException e)
+{
+    await Console.Error.WriteLineAsync(e.Message);
+    return 1;
+}

@@ -48,6 +48,7 @@ internal static class TableNames
     public const string Automation = "Automation";
     public const string Listings = "Listings";
     public const string EnrollmentIndex = "EnrollmentIndex";
+    public const string Lists = "Lists";
 
-    public static readonly string[] All = [Users, Contacts, Sequences, Enrollments, Tasks, System, Idempotency, ContactIndex, Inbound, Automation, Listings, EnrollmentIndex];
+    public static readonly string[] All = [Users, Contacts, Sequences, Enrollments, Tasks, System, Idempotency, ContactIndex, Inbound, Automation, Listings, EnrollmentIndex, Lists];
 }

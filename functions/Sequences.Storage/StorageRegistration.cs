@@ -45,6 +45,7 @@ public static class StorageRegistration
         services.AddSingleton<IContactTimelineStore, ContactTimelineStore>();
         services.AddSingleton<IListings, Listings>();
         services.AddSingleton<IEnrollmentIndex, EnrollmentIndex>();
+        services.AddSingleton<IContactListStore, ContactListStore>();
         return services;
     }
 }

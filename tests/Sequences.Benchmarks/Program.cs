@@ -29,6 +29,11 @@ if (args is ["bounces", .. var bounceArgs])
     return await BounceScript.RunAsync(bounceArgs);
 }
 
+if (args is ["lists", .. var listArgs])
+{
+    return await ListBenchmark.RunAsync(listArgs);
+}
+
 var options = BenchmarkOptions.Parse(args);
 using var cancel = new CancellationTokenSource();
 Console.CancelKeyPress += (_, e) =>

@@ -1,5 +1,6 @@
 using Sequences.Core.Decisions;
 using Sequences.Core.Email;
+using Sequences.Core.Errors;
 using Sequences.Core.Model;
 using static Sequences.Core.Tests.Fixtures;
 
@@ -214,6 +215,42 @@ public class EnrollmentDecisionsTests
         var t = EnrollmentDecisions.OnSendFailed(claimed, SendFailureKind.RecipientRejected, "550 5.1.1 no such user", null, Monday9)!;
         Assert.Equal(EndReasons.Bounced, t.State.EndReason);
         Assert.True(t.MarksContactBounced);
+    }
+
+    [Fact]
+    public void A_permanent_refusal_pauses_the_step_with_its_reason_and_resuming_runs_it_again()
+    {
+        var claimed = Assert.IsType<StepDecision.SendEmail>(Due(Waiting(), Monday9)).Claimed;
+        var t = EnrollmentDecisions.OnSendFailed(claimed, SendFailureKind.Rejected, "554 5.7.1 message looks like spam", null, Monday9)!;
+        Assert.Equal(EnrollmentStatus.Paused, t.State.Status);
+        Assert.Equal(ErrorCodes.SendRejected, t.State.PauseReason);
+        Assert.Contains("554 5.7.1", t.State.Events[^1].Detail, StringComparison.Ordinal);
+        Assert.False(t.MarksContactBounced);
+        var resumed = EnrollmentDecisions.OnResume(t.State, Sequence(Mail("PT0S")), Monday9.AddHours(1))!;
+        Assert.Equal(EnrollmentStatus.Active, resumed.State.Status);
+        Assert.Equal(1, resumed.State.CurrentStep);
+        Assert.Equal(Monday9.AddHours(1), resumed.State.DueAt);
+    }
+
+    [Fact]
+    public void A_transport_that_keeps_failing_pauses_the_step_after_the_bound()
+    {
+        var state = Assert.IsType<StepDecision.SendEmail>(Due(Waiting(), Monday9)).Claimed;
+        var now = Monday9;
+        for (var attempt = 1; attempt < StepPolicy.MaxSendAttempts; attempt++)
+        {
+            var retry = EnrollmentDecisions.OnSendFailed(state, SendFailureKind.NotSent, "421 try later", null, now)!;
+            Assert.Equal(EnrollmentStatus.Active, retry.State.Status);
+            Assert.Equal(EventTypes.SendDeferred, retry.State.Events[^1].Type);
+            now = retry.State.DueAt!.Value;
+            state = retry.State with { Phase = StepPhase.Executing };
+        }
+
+        var paused = EnrollmentDecisions.OnSendFailed(state, SendFailureKind.NotSent, "421 try later", null, now)!;
+        Assert.Equal(EnrollmentStatus.Paused, paused.State.Status);
+        Assert.Equal(ErrorCodes.SendFailing, paused.State.PauseReason);
+        Assert.Equal(0, paused.State.Deferrals);
+        Assert.True(now - Monday9 > TimeSpan.FromHours(2), $"gave up after {now - Monday9}");
     }
 
     [Fact]

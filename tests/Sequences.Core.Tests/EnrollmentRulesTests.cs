@@ -28,6 +28,23 @@ public class EnrollmentRulesTests
         Assert.Equal(Monday9.AddHours(4), later.Enrollment.DueAt);
     }
 
+    [Fact]
+    public void An_enrollment_keeps_its_own_settings_over_the_sequence_s_and_its_edited_emails()
+    {
+        var e = Enroll(new EnrollCommand("c1", "u1",
+            Settings: new EnrollmentSettingsCommand(BusinessDaysOnly: false, SendWindow: new SendWindowCommand("08:00", "12:00")),
+            EmailOverrides: new Dictionary<string, EmailOverrideCommand> { ["2"] = new(null, "Edited {{ contact.firstName }}") })).Value!.Enrollment;
+        Assert.Equal(new SequenceSettings(false, new SendWindow(new TimeOnly(8, 0), new TimeOnly(12, 0)), true, false), e.Settings);
+        Assert.Equal("Edited {{ contact.firstName }}", e.Personalised(2, Seq.Steps[1]).Body);
+        Assert.Equal(Seq.Steps[0], e.Personalised(1, Seq.Steps[0]));
+        Assert.Null(Enroll().Value!.Enrollment.Settings);
+
+        Assert.Equal(ErrorCodes.ValidationFailed, EnrollmentRules.ValidateRequest(
+            new EnrollCommand("c1", "u1", Settings: new EnrollmentSettingsCommand(SendWindow: new SendWindowCommand("25:00", "12:00"))), Monday9)?.Code);
+        Assert.Equal(ErrorCodes.ValidationFailed, Code(Enroll(new EnrollCommand("c1", "u1",
+            EmailOverrides: new Dictionary<string, EmailOverrideCommand> { ["3"] = new(null, "x") }))));
+    }
+
     [Theory]
     [InlineData(ErrorCodes.AlreadyEnrolled)]
     [InlineData(ErrorCodes.ContactHasNoEmail)]

@@ -59,11 +59,20 @@ public class SendLimitTests
     }
 
     [Fact]
+    public void An_enrollment_s_own_settings_plan_its_later_steps()
+    {
+        var seq = Sequence(SequenceSettings.Default, Mail("PT0S"), Mail("P1D", subject: null));
+        var friday = new DateTimeOffset(2026, 11, 27, 9, 0, 0, TimeSpan.Zero);
+        Assert.Equal(friday.AddDays(3), SendLimits.PlanEmails(seq, 1, friday, TimeZoneInfo.Utc, new Dictionary<int, StepDelay>(), seq.Settings)[2]);
+        Assert.Equal(friday.AddDays(1), SendLimits.PlanEmails(seq, 1, friday, TimeZoneInfo.Utc, new Dictionary<int, StepDelay>(), seq.Settings with { BusinessDaysOnly = false })[2]);
+    }
+
+    [Fact]
     public void The_plan_follows_delays_weekends_and_overrides_and_skips_tasks()
     {
         var seq = Sequence(SequenceSettings.Default, Mail("PT0S"), Task(StepType.Call, "P1D"), Mail("P2D", subject: null), Mail("P3D", subject: null));
         var friday = new DateTimeOffset(2026, 11, 27, 9, 0, 0, TimeSpan.Zero);
-        var plan = SendLimits.PlanEmails(seq, 1, friday, TimeZoneInfo.Utc, new Dictionary<int, StepDelay> { [4] = StepDelay.Parse("P1D") });
+        var plan = SendLimits.PlanEmails(seq, 1, friday, TimeZoneInfo.Utc, new Dictionary<int, StepDelay> { [4] = StepDelay.Parse("P1D") }, seq.Settings);
         Assert.Equal([1, 3, 4], plan.Keys.Order());
         Assert.Equal(friday, plan[1]);
         // Call on Monday 30th (Saturday moved), email 2 days later on Wednesday, then the override's 1 day.

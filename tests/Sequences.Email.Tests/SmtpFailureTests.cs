@@ -1,3 +1,4 @@
+using Sequences.Testing;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
 using Sequences.Core.Email;

@@ -195,4 +195,58 @@ public class ListingTests
             JsonSerializer.Serialize(Definition(MailStep("P1D", "One", "1")), TestApp.Json), HttpStatusCode.Conflict, "STEPS_IN_USE");
         await app.PutAsync($"/api/sequences/{seq}", Definition(MailStep("P1D", "One", "edited"), TaskStep("call", "P2D", "Call"), MailStep("P1D", "Three", "3")));
     }
+
+    [Fact]
+    public async Task Static_lists_keep_their_contacts_and_active_lists_find_the_contacts_matching_their_filters()
+    {
+        await using var app = await StartAsync();
+        for (var i = 0; i < 6; i++)
+        {
+            await app.PutAsync($"/api/contacts/l{i}", new
+            {
+                email = $"l{i}@{(i < 4 ? "rail" : "shop")}.test", firstName = $"L{i}", company = i % 2 == 0 ? "Acme Rail" : null,
+                properties = new Dictionary<string, string> { ["industry"] = i < 4 ? "Rail" : "retail" },
+            });
+        }
+
+        var fixedList = await app.PostAsync("/api/lists", new { name = "Trade show", type = "static", contactIds = new[] { "l5", "l1", "l3", "l1" } }, expect: 201);
+        Assert.Equal(3, fixedList.GetProperty("size").GetInt32());
+        var members = await app.GetAsync($"/api/lists/{fixedList.GetProperty("id").GetString()}/contacts");
+        Assert.Equal(["l1", "l3", "l5"], Ids(members));
+
+        var active = await app.PostAsync("/api/lists", new
+        {
+            name = "Rail with a company", type = "active",
+            filters = new object[] { new { property = "industry", @operator = "equals", value = "rail" }, new { property = "company", @operator = "isKnown" } },
+        }, expect: 201);
+        var activeId = active.GetProperty("id").GetString();
+        Assert.Equal(["l0", "l2"], Ids(await app.GetAsync($"/api/lists/{activeId}/contacts")));
+
+        // A contact that starts matching is in the list when it is next read.
+        await app.PutAsync("/api/contacts/l1", new { email = "l1@rail.test", firstName = "L1", company = "Now Known", properties = new { industry = "rail" } });
+        var first = await app.GetAsync($"/api/lists/{activeId}/contacts?limit=2");
+        Assert.Equal(["l0", "l1"], Ids(first));
+        Assert.Equal(["l2"], Ids(await app.GetAsync($"/api/lists/{activeId}/contacts?limit=2&cursor={first.GetProperty("nextCursor").GetString()}")));
+
+        Assert.Equal(2, (await app.GetAsync("/api/lists")).GetProperty("count").GetInt32());
+        await app.ExpectProblemAsync(HttpMethod.Get, "/api/lists/nope/contacts", null, HttpStatusCode.NotFound, "LIST_NOT_FOUND");
+        var invalid = await app.ExpectProblemAsync(HttpMethod.Post, "/api/lists",
+            """{"name":"x","type":"active","filters":[{"property":"industry","operator":"startsWith","value":"r"}]}""", HttpStatusCode.BadRequest, "VALIDATION_FAILED");
+        Assert.True(invalid.GetProperty("errors").TryGetProperty("filters[0].operator", out _));
+        await app.ExpectProblemAsync(HttpMethod.Post, "/api/lists", """{"name":"x","type":"static","contactIds":[]}""", HttpStatusCode.BadRequest, "VALIDATION_FAILED");
+    }
+
+    [Fact]
+    public async Task Forms_and_property_names_in_use_are_listed_for_the_automation_screens()
+    {
+        await using var app = await StartAsync();
+        await app.SeedPeopleAsync();
+        var seq = await app.CreateSequenceAsync([MailStep("P1D", "Hi", "Hello")]);
+        await app.PostAsync($"/api/sequences/{seq}/automation", new { trigger = new { type = "formSubmission", formId = "demo" }, action = "unenroll" }, expect: 201);
+        await app.PostAsync("/api/events/form-submissions", new { formId = "pricing", email = "lea@buyer.test" }, expect: 202);
+        // The submission is processed from the queue.
+        var forms = await Eventually.ValueAsync(() => app.GetAsync("/api/forms"), f => f.GetProperty("count").GetInt32() == 2, TimeSpan.FromSeconds(30), "the submitted form to be listed");
+        Assert.Equal(["demo", "pricing"], forms.GetProperty("items").EnumerateArray().Select(i => i.GetProperty("name").GetString()));
+        Assert.Contains("industry", (await app.GetAsync("/api/contact-properties")).GetProperty("items").EnumerateArray().Select(i => i.GetProperty("name").GetString()));
+    }
 }

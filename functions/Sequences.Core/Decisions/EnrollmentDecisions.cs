@@ -143,7 +143,7 @@ public static class EnrollmentDecisions
     /// </summary>
     public static (Enrollment State, IReadOnlyDictionary<DateTimeOffset, int> Deltas) Replan(Enrollment e, Sequence sequence, int fromStep, DateTimeOffset fromDue)
     {
-        var plan = SendLimits.PlanEmails(sequence, fromStep, fromDue, TimeZones.FindOrUtc(e.TimeZone), e.DelayOverrides);
+        var plan = SendLimits.PlanEmails(sequence, fromStep, fromDue, TimeZones.FindOrUtc(e.TimeZone), e.DelayOverrides, e.SettingsIn(sequence));
         var old = e.Planned.Where(kv => kv.Key >= fromStep).Select(kv => kv.Value);
         var deltas = SendLimits.Combine(SendLimits.Count(old, -1), SendLimits.Count(plan.Values));
         var planned = e.Planned.Where(kv => kv.Key < fromStep).Concat(plan).ToDictionary(kv => kv.Key, kv => kv.Value);
@@ -185,6 +185,12 @@ public static class EnrollmentDecisions
                 return null;
             case SendFailureKind.RecipientRejected:
                 return End(claimed, EndReasons.Bounced, now, detail) with { MarksContactBounced = true };
+            case SendFailureKind.Rejected:
+                // Retrying would be refused the same way: someone has to fix the sender, the content or the relay.
+                return OnStepFailed(claimed, ErrorCodes.SendRejected, $"The mail system refused the message: {detail} Fix the cause and resume.", now);
+            case SendFailureKind.NotSent when claimed.Deferrals + 1 >= StepPolicy.MaxSendAttempts:
+                return OnStepFailed(claimed, ErrorCodes.SendFailing,
+                    $"Sending failed {StepPolicy.MaxSendAttempts} times in a row; the last time: {detail} Check the mail settings (GET /api/health) and resume.", now);
             default:
                 var attempt = claimed.Deferrals + 1;
                 var retryAt = now + (retryAfter ?? StepPolicy.RetryDelay(attempt));
@@ -242,6 +248,7 @@ public static class EnrollmentDecisions
     public static Transition OnStepFailed(Enrollment e, string code, string detail, DateTimeOffset now) =>
         new(e.WithEvent(new TimelineEvent(EventTypes.StepFailed, now, e.CurrentStep, Reason: code, Detail: detail)) with
         {
+            Deferrals = 0,
             Status = EnrollmentStatus.Paused,
             PausedAt = now,
             Phase = StepPhase.Waiting,
@@ -294,7 +301,7 @@ public static class EnrollmentDecisions
             var newDue = now + remaining;
             if (sequence is not null)
             {
-                newDue = StepClock.Adjust(newDue, TimeZones.FindOrUtc(e.TimeZone), sequence.Settings, isFirstStep: e.LastStepAt is null);
+                newDue = StepClock.Adjust(newDue, TimeZones.FindOrUtc(e.TimeZone), e.LastStepAt is null ? sequence.Settings : e.SettingsIn(sequence), isFirstStep: e.LastStepAt is null);
             }
 
             resumed = resumed with { Phase = StepPhase.Waiting, DueAt = newDue, ClaimRevision = null, LeaseUntil = null };
@@ -359,7 +366,7 @@ public static class EnrollmentDecisions
         }
 
         var zone = TimeZones.FindOrUtc(e.TimeZone);
-        var due = StepClock.DueAt(ranAt, e.DelayOf(next, step), zone, sequence.Settings, isFirstStep: false);
+        var due = StepClock.DueAt(ranAt, e.DelayOf(next, step), zone, e.SettingsIn(sequence), isFirstStep: false);
         var state = e with
         {
             CurrentStep = next,

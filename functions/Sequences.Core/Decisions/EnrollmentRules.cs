@@ -72,6 +72,11 @@ public static class EnrollmentRules
             errors.CheckTemplate($"taskOverrides.{key}.title", value?.Title);
         }
 
+        if (c.Settings?.SendWindow is { } window)
+        {
+            Validator.Window(window, "settings.sendWindow", errors);
+        }
+
         foreach (var (key, value) in c.EmailOverrides ?? new Dictionary<string, EmailOverrideCommand>())
         {
             if (!int.TryParse(key, NumberStyles.None, CultureInfo.InvariantCulture, out _))
@@ -104,6 +109,14 @@ public static class EnrollmentRules
             ? DomainError.TooLarge("emailOverrides", "The enrollment's edited emails", edited, StoredJson.SinglePropertyChars)
             : null;
     }
+
+    /// <summary>An enrollment's own settings: each one the request gives over the sequence's (validated before).</summary>
+    private static SequenceSettings EffectiveSettings(EnrollmentSettingsCommand own, SequenceSettings basis) => basis with
+    {
+        BusinessDaysOnly = own.BusinessDaysOnly ?? basis.BusinessDaysOnly,
+        SendWindow = own.SendWindow is { } w ? Validator.Window(w, "settings.sendWindow", new FieldErrors()) : basis.SendWindow,
+        ThreadFollowUps = own.ThreadFollowUps ?? basis.ThreadFollowUps,
+    };
 
     /// <summary>The request's edited emails by step; each must be an email step of the sequence.</summary>
     public static Result<IReadOnlyDictionary<int, EmailOverride>> EmailOverridesFor(EnrollCommand c, Sequence sequence)
@@ -252,7 +265,8 @@ public static class EnrollmentRules
 
         // The send limit: this enrollment's emails, as planned, must fit the sender's 24-hour windows
         // together with everything the sender has sent or planned.
-        var plan = SendLimits.PlanEmails(sequence, startAt, due, zone, delayOverrides);
+        var plan = SendLimits.PlanEmails(sequence, startAt, due, zone, delayOverrides,
+            c.Settings is null ? sequence.Settings : EffectiveSettings(c.Settings, sequence.Settings));
         var reservation = SendLimits.Count(plan.Values);
         if (ledger is not null && !SendLimits.Fits(ledger, sender.DailySendLimit, reservation))
         {
@@ -283,6 +297,7 @@ public static class EnrollmentRules
             DelayOverrides = delayOverrides,
             TaskOverrides = taskOverrides,
             EmailOverrides = emailOverrides,
+            Settings = c.Settings is { } own ? EffectiveSettings(own, sequence.Settings) : null,
             Status = EnrollmentStatus.Active,
             Phase = StepPhase.Waiting,
             CurrentStep = startAt,

@@ -63,6 +63,9 @@ public sealed record StepPolicy(TimeSpan Lease, bool TransportDeduplicatesResend
     public static readonly TimeSpan EarlyTolerance = TimeSpan.FromMilliseconds(50);
 
     /// <summary>Back-off after a send that certainly did not leave: 1, 2, 4 … minutes, at most an hour.</summary>
+    /// <summary>Sends of one step that may fail in a row (1, 2, 4 … 60 minutes apart: about 3 hours) before the step pauses.</summary>
+    public const int MaxSendAttempts = 8;
+
     public static TimeSpan RetryDelay(int attempt) =>
         TimeSpan.FromMinutes(Math.Min(60, Math.Pow(2, Math.Clamp(attempt - 1, 0, 10))));
 }

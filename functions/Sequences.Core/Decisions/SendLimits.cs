@@ -145,7 +145,7 @@ public static class SendLimits
     /// at once. This is what an enrollment reserves against the sender's limit.
     /// </summary>
     public static Dictionary<int, DateTimeOffset> PlanEmails(
-        Sequence sequence, int startStep, DateTimeOffset firstDue, TimeZoneInfo zone, IReadOnlyDictionary<int, StepDelay> delayOverrides)
+        Sequence sequence, int startStep, DateTimeOffset firstDue, TimeZoneInfo zone, IReadOnlyDictionary<int, StepDelay> delayOverrides, SequenceSettings settings)
     {
         var plan = new Dictionary<int, DateTimeOffset>();
         var at = firstDue;
@@ -155,7 +155,7 @@ public static class SendLimits
             if (n > startStep)
             {
                 var delay = delayOverrides.TryGetValue(n, out var d) ? d : step.Delay;
-                at = StepClock.DueAt(at, delay, zone, sequence.Settings, isFirstStep: false);
+                at = StepClock.DueAt(at, delay, zone, settings, isFirstStep: false);
             }
 
             if (step.IsAutomatedEmail)

@@ -25,6 +25,9 @@ public sealed record SequenceStats(
 {
     /// <summary>Bounces (hard and soft, and those recorded for review) by reason code (<c>USER_UNKNOWN</c>, <c>MAILBOX_FULL</c>, …).</summary>
     public IReadOnlyDictionary<string, int> BouncesByReason { get; init; } = new Dictionary<string, int>();
+
+    /// <summary>Enrollments the engine paused because a step cannot be done, by code (<c>SEND_REJECTED</c>, <c>TEMPLATE_RENDER_FAILED</c>, …).</summary>
+    public IReadOnlyDictionary<string, int> PausedByReason { get; init; } = new Dictionary<string, int>();
 }
 
 /// <summary>The figures a list of sequences shows for each.</summary>
@@ -42,6 +45,7 @@ public static class Statistics
         int replies = 0, bounces = 0, unsubscribes = 0, meetings = 0;
         var byReason = new SortedDictionary<string, int>(StringComparer.Ordinal);
         var bounceReasons = new SortedDictionary<string, int>(StringComparer.Ordinal);
+        var pauseReasons = new SortedDictionary<string, int>(StringComparer.Ordinal);
         var stepCount = sequence.Steps.Count;
         var stepSent = new int[stepCount + 1];
         var stepCreated = new int[stepCount + 1];
@@ -54,7 +58,14 @@ public static class Statistics
             switch (e.Status)
             {
                 case EnrollmentStatus.Active: active++; break;
-                case EnrollmentStatus.Paused: paused++; break;
+                case EnrollmentStatus.Paused:
+                    paused++;
+                    if (e.PauseReason is { } why)
+                    {
+                        pauseReasons[why] = pauseReasons.GetValueOrDefault(why) + 1;
+                    }
+
+                    break;
                 case EnrollmentStatus.Finished: finished++; break;
                 case EnrollmentStatus.Unenrolled:
                     unenrolled++;
@@ -110,6 +121,7 @@ public static class Statistics
             replies, bounces, unsubscribes, meetings, steps)
         {
             BouncesByReason = bounceReasons,
+            PausedByReason = pauseReasons,
         };
     }
 }

@@ -75,7 +75,7 @@ public static class EmailComposer
             return (own, null, []);
         }
 
-        if (sequence.Settings.ThreadFollowUps && enrollment.ThreadMessageId is { } thread && enrollment.ThreadSubject is { } first)
+        if (enrollment.SettingsIn(sequence).ThreadFollowUps && enrollment.ThreadMessageId is { } thread && enrollment.ThreadSubject is { } first)
         {
             var subject = first.StartsWith("Re:", StringComparison.OrdinalIgnoreCase) ? first : $"Re: {first}";
             return (subject, thread, [thread]);

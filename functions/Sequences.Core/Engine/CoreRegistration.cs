@@ -29,6 +29,7 @@ public static class CoreRegistration
         services.AddSingleton<StatsService>();
         services.AddSingleton<ListingService>();
         services.AddSingleton<PreviewService>();
+        services.AddSingleton<ContactListService>();
         services.AddSingleton<Inbound.InboundService>();
         services.AddSingleton<Automation.AutomationService>();
         return services;

@@ -20,6 +20,12 @@ public static class ErrorCodes
     /// <summary>A step's template failed to render for another reason: a permanent failure of that step.</summary>
     public const string TemplateRenderFailed = "TEMPLATE_RENDER_FAILED";
 
+    /// <summary>The mail system refused the message permanently for a reason other than the recipient (sender, content, policy): the step pauses.</summary>
+    public const string SendRejected = "SEND_REJECTED";
+
+    /// <summary>Sending kept failing (connection refused, 4xx) for <see cref="Decisions.StepPolicy.MaxSendAttempts"/> attempts in a row: the step pauses.</summary>
+    public const string SendFailing = "SEND_FAILING";
+
     public const string UserNotFound = "USER_NOT_FOUND";
     public const string ContactNotFound = "CONTACT_NOT_FOUND";
     public const string SequenceNotFound = "SEQUENCE_NOT_FOUND";
@@ -43,6 +49,7 @@ public static class ErrorCodes
     public const string TaskNotOpen = "TASK_NOT_OPEN";
     public const string BatchTooLarge = "BATCH_TOO_LARGE";
     public const string RuleNotFound = "RULE_NOT_FOUND";
+    public const string ListNotFound = "LIST_NOT_FOUND";
     public const string SequenceDeleted = "SEQUENCE_DELETED";
     public const string PreconditionFailed = "PRECONDITION_FAILED";
     public const string StepsInUse = "STEPS_IN_USE";

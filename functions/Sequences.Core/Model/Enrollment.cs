@@ -68,6 +68,12 @@ public sealed record Enrollment
     public IReadOnlyDictionary<int, TaskOverride> TaskOverrides { get; init; } = new Dictionary<int, TaskOverride>();
     public IReadOnlyDictionary<int, EmailOverride> EmailOverrides { get; init; } = new Dictionary<int, EmailOverride>();
 
+    /// <summary>This enrollment's own settings (chosen when enrolling), over the sequence's from the second step on; null: the sequence's.</summary>
+    public SequenceSettings? Settings { get; init; }
+
+    /// <summary>The settings steps after the first run by.</summary>
+    public SequenceSettings SettingsIn(Sequence sequence) => Settings ?? sequence.Settings;
+
     public EnrollmentStatus Status { get; init; }
     public StepPhase Phase { get; init; }
 

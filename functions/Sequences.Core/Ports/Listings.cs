@@ -17,6 +17,7 @@ public enum ListingKind
     Contacts,
     Forms,
     Properties,
+    Lists,
 }
 
 /// <summary>A sequence in the sequences listing, with the headline figures last computed for it.</summary>
@@ -66,4 +67,14 @@ public interface IEnrollmentIndex
 
     /// <summary>Whether the sequence has an active or paused enrollment (one index row read).</summary>
     Task<bool> AnyRunningAsync(string sequenceId, CancellationToken cancellationToken);
+}
+
+/// <summary>Contact lists: the definition, and a static list's members (in id order).</summary>
+public interface IContactListStore
+{
+    Task CreateAsync(ContactList list, IReadOnlyCollection<string> members, CancellationToken cancellationToken);
+
+    Task<ContactList?> GetAsync(string listId, CancellationToken cancellationToken);
+
+    Task<ListPage<string>> MembersAsync(string listId, PageRequest page, CancellationToken cancellationToken);
 }

@@ -60,7 +60,11 @@ public sealed record EnrollCommand(
     DateTimeOffset? SendFirstAt = null,
     IReadOnlyDictionary<string, string>? DelayOverrides = null,
     IReadOnlyDictionary<string, TaskOverrideCommand>? TaskOverrides = null,
-    IReadOnlyDictionary<string, EmailOverrideCommand>? EmailOverrides = null);
+    IReadOnlyDictionary<string, EmailOverrideCommand>? EmailOverrides = null,
+    EnrollmentSettingsCommand? Settings = null);
+
+/// <summary>This enrollment's settings from its second step on; each one left out is the sequence's.</summary>
+public sealed record EnrollmentSettingsCommand(bool? BusinessDaysOnly = null, SendWindowCommand? SendWindow = null, bool? ThreadFollowUps = null);
 
 /// <summary>One contact of a bulk enrollment; its fields override the request's common options (tokens are merged).</summary>
 public sealed record BulkContactCommand(
@@ -72,7 +76,8 @@ public sealed record BulkContactCommand(
     DateTimeOffset? SendFirstAt = null,
     IReadOnlyDictionary<string, string>? DelayOverrides = null,
     IReadOnlyDictionary<string, TaskOverrideCommand>? TaskOverrides = null,
-    IReadOnlyDictionary<string, EmailOverrideCommand>? EmailOverrides = null);
+    IReadOnlyDictionary<string, EmailOverrideCommand>? EmailOverrides = null,
+    EnrollmentSettingsCommand? Settings = null);
 
 public sealed record BulkEnrollCommand(
     string? SenderUserId,
@@ -84,7 +89,8 @@ public sealed record BulkEnrollCommand(
     DateTimeOffset? SendFirstAt = null,
     IReadOnlyDictionary<string, string>? DelayOverrides = null,
     IReadOnlyDictionary<string, TaskOverrideCommand>? TaskOverrides = null,
-    IReadOnlyDictionary<string, EmailOverrideCommand>? EmailOverrides = null)
+    IReadOnlyDictionary<string, EmailOverrideCommand>? EmailOverrides = null,
+    EnrollmentSettingsCommand? Settings = null)
 {
     /// <summary>The single-enrollment command for one contact: its own values over the common ones.</summary>
     public EnrollCommand For(BulkContactCommand c)
@@ -105,6 +111,12 @@ public sealed record BulkEnrollCommand(
             c.SendFirstAt ?? SendFirstAt,
             c.DelayOverrides ?? DelayOverrides,
             c.TaskOverrides ?? TaskOverrides,
-            c.EmailOverrides ?? EmailOverrides);
+            c.EmailOverrides ?? EmailOverrides,
+            c.Settings ?? Settings);
     }
 }
+
+public sealed record ListFilterCommand(string? Property, string? Operator, string? Value = null);
+
+/// <summary>A new list: <c>static</c> with <c>contactIds</c>, or <c>active</c> with <c>filters</c>.</summary>
+public sealed record ContactListCommand(string? Name, string? Type, IReadOnlyList<string>? ContactIds = null, IReadOnlyList<ListFilterCommand>? Filters = null);

@@ -341,27 +341,30 @@ public static class Validator
             return SequenceSettings.Default;
         }
 
-        SendWindow? window = null;
-        if (c.SendWindow is { } w)
-        {
-            var start = Time(w.Start, "settings.sendWindow.start", errors);
-            var end = Time(w.End, "settings.sendWindow.end", errors);
-            if (start is { } s && end is { } e)
-            {
-                if (s == e)
-                {
-                    errors.Add("settings.sendWindow", "The window's start and end must differ.");
-                }
-
-                window = new SendWindow(s, e);
-            }
-        }
-
+        var window = c.SendWindow is { } w ? Window(w, "settings.sendWindow", errors) : null;
         return new SequenceSettings(
             c.BusinessDaysOnly ?? true,
             window,
             c.ThreadFollowUps ?? true,
             c.UnenrollSameCompany ?? false);
+    }
+
+    /// <summary>A send window (HH:mm to HH:mm, start and end different), or null with errors under <paramref name="path"/>.</summary>
+    public static SendWindow? Window(SendWindowCommand w, string path, FieldErrors errors)
+    {
+        var start = Time(w.Start, $"{path}.start", errors);
+        var end = Time(w.End, $"{path}.end", errors);
+        if (start is not { } s || end is not { } e)
+        {
+            return null;
+        }
+
+        if (s == e)
+        {
+            errors.Add(path, "The window's start and end must differ.");
+        }
+
+        return new SendWindow(s, e);
     }
 
     private static TimeOnly? Time(string? text, string field, FieldErrors errors)

@@ -4,6 +4,7 @@ using Sequences.Core.Engine;
 using Sequences.Core.Errors;
 using Sequences.Core.Model;
 using Sequences.Core.Ports;
+using Sequences.Core.Validation;
 
 namespace Sequences.Functions.Api;
 
@@ -11,8 +12,50 @@ namespace Sequences.Functions.Api;
 /// The lists: every one pages with <c>limit</c> (1–200, default 50) and the opaque <c>cursor</c> of
 /// the previous page's <c>nextCursor</c>, and reads one key range of an index (see README, "Lists").
 /// </summary>
-internal sealed class ListFunctions(ListingService listing, TimeProvider time)
+internal sealed class ListFunctions(ListingService listing, ContactListService contactLists, TimeProvider time)
 {
+    /// <summary>A static list (contact ids) or an active list (filters on contact fields and properties).</summary>
+    [JsonBody(typeof(ContactListCommand))]
+    [Function(nameof(CreateContactList))]
+    public Task<Results<Created<ContactListResponse>, ProblemHttpResult>> CreateContactList(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "api/lists")] HttpRequest request, CancellationToken ct) =>
+        Endpoint.CreatedAsync<ContactListCommand, ContactList, ContactListResponse>(
+            request, body => contactLists.CreateAsync(body, ct), ContactListResponse.From, l => $"/api/lists/{l.Id}", ct);
+
+    [QueryParameters("limit", "cursor")]
+    [Function(nameof(ListContactLists))]
+    public async Task<Results<Ok<ListResponse<ContactListResponse>>, ProblemHttpResult>> ListContactLists(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "api/lists")] HttpRequest request, CancellationToken ct)
+    {
+        var page = Query.Page(request);
+        return page.Error is { } bad
+            ? Problems.From(bad)
+            : TypedResults.Ok(ListResponse<ContactListResponse>.From(await contactLists.ListAsync(page.Value!, ct), ContactListResponse.From));
+    }
+
+    [Function(nameof(GetContactList))]
+    public async Task<Results<Ok<ContactListResponse>, ProblemHttpResult>> GetContactList(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "api/lists/{listId}")] HttpRequest request, string listId, CancellationToken ct) =>
+        await contactLists.GetAsync(listId, ct) is { } list
+            ? TypedResults.Ok(ContactListResponse.From(list))
+            : Problems.From(DomainError.NotFound(ErrorCodes.ListNotFound, "List", listId));
+
+    /// <summary>The list's contacts, a page at a time (an active list's page examines at most 1,000 contacts: it may hold fewer than <c>limit</c> and still have a next page).</summary>
+    [QueryParameters("limit", "cursor")]
+    [Function(nameof(ListContactListMembers))]
+    public async Task<Results<Ok<ListResponse<ContactResponse>>, ProblemHttpResult>> ListContactListMembers(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "api/lists/{listId}/contacts")] HttpRequest request, string listId, CancellationToken ct)
+    {
+        var page = Query.Page(request);
+        if (page.Error is { } bad)
+        {
+            return Problems.From(bad);
+        }
+
+        var found = await contactLists.MembersAsync(listId, page.Value!, ct);
+        return found.Error is { } e ? Problems.From(e) : TypedResults.Ok(ListResponse<ContactResponse>.From(found.Value!, ContactResponse.From));
+    }
+
     [QueryParameters("limit", "cursor")]
     [Function(nameof(ListUsers))]
     public async Task<Results<Ok<ListResponse<UserResponse>>, ProblemHttpResult>> ListUsers(

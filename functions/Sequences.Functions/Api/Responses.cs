@@ -105,6 +105,15 @@ internal sealed record ScheduledResponse(
 
 internal sealed record NameResponse(string Name);
 
+internal sealed record ListFilterResponse(string Property, string Operator, string? Value);
+
+/// <summary>A contact list; <c>size</c> for a static list (an active list's members are found when read).</summary>
+internal sealed record ContactListResponse(string Id, string Name, string Type, IReadOnlyList<ListFilterResponse> Filters, int? Size, DateTimeOffset CreatedAt)
+{
+    public static ContactListResponse From(ContactList l) => new(l.Id, l.Name, l.Type,
+        l.Filters.Select(f => new ListFilterResponse(f.Property, f.Operator, f.Value)).ToList(), l.Type == ContactList.Static ? l.StaticSize : null, l.CreatedAt);
+}
+
 /// <summary>A task; <c>dueAt</c> is when its step came due (tasks are due when created). Lists add the contact's name and email.</summary>
 internal sealed record TaskResponse(
     string Id, string UserId, string EnrollmentId, string SequenceId, string ContactId, string? ContactName, string? ContactEmail, int Step, string Type,
@@ -161,10 +170,10 @@ internal sealed record StepStatsResponse(int Step, string Type, int Sent, int Ta
 internal sealed record StatsResponse(
     string SequenceId, int Enrolled, int Active, int Paused, int Finished, int Unenrolled, IReadOnlyDictionary<string, int> UnenrolledByReason,
     int EmailsSent, int TasksCreated, int TasksCompleted, int Replies, int Bounces, IReadOnlyDictionary<string, int> BouncesByReason, int Unsubscribes,
-    int MeetingsBooked, IReadOnlyList<StepStatsResponse> Steps)
+    int MeetingsBooked, IReadOnlyDictionary<string, int> PausedByReason, IReadOnlyList<StepStatsResponse> Steps)
 {
     public static StatsResponse From(Core.Decisions.SequenceStats s) => new(
         s.SequenceId, s.Enrolled, s.Active, s.Paused, s.Finished, s.Unenrolled, s.UnenrolledByReason, s.EmailsSent, s.TasksCreated, s.TasksCompleted,
-        s.Replies, s.Bounces, s.BouncesByReason, s.Unsubscribes, s.MeetingsBooked,
+        s.Replies, s.Bounces, s.BouncesByReason, s.Unsubscribes, s.MeetingsBooked, s.PausedByReason,
         s.Steps.Select(x => new StepStatsResponse(x.Step, StepTypes.Name(x.Type), x.Sent, x.TasksCreated, x.TasksCompleted, x.Skipped)).ToList());
 }

@@ -51,10 +51,39 @@ internal sealed class ApiOptions
     public List<string> Keys { get; set; } = [];
 }
 
-internal sealed class ApiOptionsValidator : IValidateOptions<ApiOptions>
+/// <summary>
+/// Keys are at least 16 characters. Without any, the API is open, which is only safe where no one
+/// else can reach it: standalone, the app then listens on loopback only; on Azure it does not start.
+/// </summary>
+internal sealed class ApiOptionsValidator(HostMode mode) : IValidateOptions<ApiOptions>
 {
-    public ValidateOptionsResult Validate(string? name, ApiOptions options) =>
-        options.Keys.Any(k => string.IsNullOrWhiteSpace(k) || k.Length < 16)
-            ? ValidateOptionsResult.Fail("Every API key (Api__Keys__N) must be at least 16 characters.")
+    public ValidateOptionsResult Validate(string? name, ApiOptions options)
+    {
+        if (options.Keys.Any(k => string.IsNullOrWhiteSpace(k) || k.Length < 16))
+        {
+            return ValidateOptionsResult.Fail("Every API key (Api__Keys__N) must be at least 16 characters.");
+        }
+
+        if (options.Keys.Count > 0)
+        {
+            return ValidateOptionsResult.Success;
+        }
+
+        if (mode.FunctionsHost && !string.IsNullOrEmpty(Environment.GetEnvironmentVariable("WEBSITE_SITE_NAME")))
+        {
+            return ValidateOptionsResult.Fail("No API keys are configured (Api__Keys__0): on Azure the API would be open to anyone. Set at least one key (16+ characters).");
+        }
+
+        return !mode.FunctionsHost && mode.ListenUrls.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).FirstOrDefault(u => !IsLoopback(u)) is { } open
+            ? ValidateOptionsResult.Fail($"No API keys are configured (Api__Keys__0), so the app listens on loopback only (127.0.0.1, [::1], localhost), not {open}. Set a key (16+ characters) to listen there.")
             : ValidateOptionsResult.Success;
+    }
+
+    private static bool IsLoopback(string url)
+    {
+        var host = url.Split("://", 2) is [_, var rest] ? rest.Split('/')[0] : url;
+        host = host.StartsWith('[') ? host[1..host.IndexOf(']')] : host.Split(':')[0];
+        return host.Equals("localhost", StringComparison.OrdinalIgnoreCase)
+            || (System.Net.IPAddress.TryParse(host, out var ip) && System.Net.IPAddress.IsLoopback(ip));
+    }
 }

@@ -49,6 +49,8 @@ public sealed class NodeServerProcess : IAsyncDisposable
         await import(pathToFileURL(script).href);
         """;
 
+    private const string SetSid = "/usr/bin/setsid";
+
     /// <summary>
     /// Starts <paramref name="script"/> and waits until every port accepts connections and its
     /// output contains every one of <paramref name="readyMarkers"/> (a port can answer because some
@@ -59,7 +61,11 @@ public sealed class NodeServerProcess : IAsyncDisposable
         string script, IReadOnlyList<string> arguments, string workingDirectory, IReadOnlyList<int> ports, IReadOnlyList<string> readyMarkers,
         TimeSpan timeout, CancellationToken cancellationToken, string? cleanupDirectory = null)
     {
-        var psi = new ProcessStartInfo(NodePackage.NodeExecutable)
+        // In a session of its own where setsid exists: Ctrl-C in a terminal signals the whole
+        // foreground process group, and the server must outlive the app's own shutdown (the app
+        // stops it last). It still ends with the app however the app ends: its stdin closes.
+        var ownSession = File.Exists(SetSid);
+        var psi = new ProcessStartInfo(ownSession ? SetSid : NodePackage.NodeExecutable)
         {
             WorkingDirectory = workingDirectory,
             RedirectStandardOutput = true,
@@ -67,6 +73,11 @@ public sealed class NodeServerProcess : IAsyncDisposable
             RedirectStandardInput = true,
             UseShellExecute = false,
         };
+        if (ownSession)
+        {
+            psi.ArgumentList.Add(NodePackage.NodeExecutable);
+        }
+
         psi.ArgumentList.Add(await LauncherPathAsync(cancellationToken));
         psi.ArgumentList.Add(script);
         if (cleanupDirectory is not null)

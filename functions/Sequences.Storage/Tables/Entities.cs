@@ -118,6 +118,7 @@ internal sealed class EnrollmentEntity : EntityBase
     public string? DelayOverrides { get; set; }
     public string? TaskOverrides { get; set; }
     public string? EmailOverrides { get; set; }
+    public string? Settings { get; set; }
     public string Status { get; set; } = "";
     public string Phase { get; set; } = "";
     public int CurrentStep { get; set; }

@@ -212,3 +212,31 @@ internal sealed class EnrollmentIndex(StorageClients clients) : IEnrollmentIndex
 
     private static string Due(DateTimeOffset at) => at.UtcDateTime.ToString(DueFormat, CultureInfo.InvariantCulture);
 }
+
+/// <summary>
+/// Table <c>Lists</c>, partition = the list id: row <c>list</c> (the definition) and, for a static
+/// list, a row <c>m|{contactId}</c> per member (a page of members is a key range).
+/// </summary>
+internal sealed class ContactListStore(StorageClients clients) : IContactListStore
+{
+    private const string DefinitionRow = "list";
+    private readonly TableClient _table = clients.Table(TableNames.Lists);
+
+    public async Task CreateAsync(ContactList list, IReadOnlyCollection<string> members, CancellationToken cancellationToken)
+    {
+        // Members first: a list is visible only once complete.
+        foreach (var chunk in members.Chunk(100))
+        {
+            await _table.SubmitTransactionAsync(
+                chunk.Select(id => new TableTransactionAction(TableTransactionActionType.UpsertReplace, new TableEntity(list.Id, "m|" + id))), cancellationToken);
+        }
+
+        await TableOps.InsertAsync(_table, AutomationStore.Entity(list.Id, DefinitionRow, list), cancellationToken);
+    }
+
+    public async Task<ContactList?> GetAsync(string listId, CancellationToken cancellationToken) =>
+        await TableOps.GetAsync<JsonEntity>(_table, listId, DefinitionRow, cancellationToken) is { } e ? AutomationStore.Read<ContactList>(e) : null;
+
+    public Task<ListPage<string>> MembersAsync(string listId, PageRequest page, CancellationToken cancellationToken) =>
+        KeyRange.ReadAsync(_table, listId, "m|", page, (TableEntity r) => r.RowKey[2..], cancellationToken);
+}

@@ -73,9 +73,7 @@ internal static class Mapping
             OwnerUserId = s.OwnerUserId,
             SharedWith = TableJson.Write(s.SharedWithUserIds),
             SharedWithEveryone = s.SharedWithEveryone,
-            Settings = TableJson.Write(new StoredSettings(s.Settings.BusinessDaysOnly,
-                w is null ? null : new StoredWindow(w.Start.ToString("HH:mm", System.Globalization.CultureInfo.InvariantCulture), w.End.ToString("HH:mm", System.Globalization.CultureInfo.InvariantCulture)),
-                s.Settings.ThreadFollowUps, s.Settings.UnenrollSameCompany)),
+            Settings = WriteSettings(s.Settings),
             Steps0 = steps[0], Steps1 = steps[1], Steps2 = steps[2], Steps3 = steps[3], Steps4 = steps[4], Steps5 = steps[5],
             Steps6 = steps[6], Steps7 = steps[7], Steps8 = steps[8], Steps9 = steps[9], Steps10 = steps[10], Steps11 = steps[11],
             Version = s.Version,
@@ -91,15 +89,21 @@ internal static class Mapping
         var steps = TableJson.Read<List<StoredStep>>(json, [])
             .Select(x => new SequenceStep(x.Type, StepDelay.Parse(x.Delay), x.Subject, x.Body, x.TaskTitle, x.ContinueWithoutCompleting))
             .ToList();
-        var st = TableJson.Read<StoredSettings?>(e.Settings, null);
-        var settings = st is null
-            ? SequenceSettings.Default
-            : new SequenceSettings(st.BusinessDaysOnly,
-                st.SendWindow is null ? null : new SendWindow(TimeOnly.Parse(st.SendWindow.Start, System.Globalization.CultureInfo.InvariantCulture), TimeOnly.Parse(st.SendWindow.End, System.Globalization.CultureInfo.InvariantCulture)),
-                st.ThreadFollowUps, st.UnenrollSameCompany);
         return new Sequence(e.PartitionKey, e.Name, e.OwnerUserId, TableJson.Read<List<string>>(e.SharedWith, []), e.SharedWithEveryone,
-            settings, steps, e.Version, e.CreatedAt, e.UpdatedAt, e.DeletedAt);
+            ReadSettings(e.Settings) ?? SequenceSettings.Default, steps, e.Version, e.CreatedAt, e.UpdatedAt, e.DeletedAt);
     }
+
+    private static string WriteSettings(SequenceSettings s) =>
+        TableJson.Write(new StoredSettings(s.BusinessDaysOnly,
+            s.SendWindow is { } w ? new StoredWindow(w.Start.ToString("HH:mm", System.Globalization.CultureInfo.InvariantCulture), w.End.ToString("HH:mm", System.Globalization.CultureInfo.InvariantCulture)) : null,
+            s.ThreadFollowUps, s.UnenrollSameCompany));
+
+    private static SequenceSettings? ReadSettings(string? json) =>
+        TableJson.Read<StoredSettings?>(json, null) is { } st
+            ? new SequenceSettings(st.BusinessDaysOnly,
+                st.SendWindow is null ? null : new SendWindow(TimeOnly.Parse(st.SendWindow.Start, System.Globalization.CultureInfo.InvariantCulture), TimeOnly.Parse(st.SendWindow.End, System.Globalization.CultureInfo.InvariantCulture)),
+                st.ThreadFollowUps, st.UnenrollSameCompany)
+            : null;
 
     public static EnrollmentEntity ToEntity(Enrollment x)
     {
@@ -116,6 +120,7 @@ internal static class Mapping
             DelayOverrides = x.DelayOverrides.Count == 0 ? null : TableJson.Write(x.DelayOverrides.ToDictionary(kv => kv.Key, kv => kv.Value.ToString())),
             TaskOverrides = x.TaskOverrides.Count == 0 ? null : TableJson.Write(x.TaskOverrides),
             EmailOverrides = x.EmailOverrides.Count == 0 ? null : TableJson.Write(x.EmailOverrides),
+            Settings = x.Settings is null ? null : WriteSettings(x.Settings),
             Status = x.Status.ToString(),
             Phase = x.Phase.ToString(),
             CurrentStep = x.CurrentStep,
@@ -153,6 +158,7 @@ internal static class Mapping
         DelayOverrides = TableJson.Read<Dictionary<int, string>>(e.DelayOverrides, []).ToDictionary(kv => kv.Key, kv => StepDelay.Parse(kv.Value)),
         TaskOverrides = TableJson.Read<Dictionary<int, TaskOverride>>(e.TaskOverrides, []),
         EmailOverrides = TableJson.Read<Dictionary<int, EmailOverride>>(e.EmailOverrides, []),
+        Settings = ReadSettings(e.Settings),
         Status = Enum.Parse<EnrollmentStatus>(e.Status),
         Phase = Enum.Parse<StepPhase>(e.Phase),
         CurrentStep = e.CurrentStep,

@@ -32,6 +32,8 @@ internal static class StandaloneHost
             builder.WebHost.UseUrls(HostingOptions.DefaultUrl);
         }
 
+        // Before anything starts (Azurite, workers): a taken port stops the app with one line.
+        PortCheck.EnsureFree(builder.Configuration["urls"]!);
         var azurite = await LocalAzurite.StartIfNeededAsync(builder.Configuration, cancellationToken);
         var hostJson = HostJson.Load(builder.Configuration);
         // Log levels as host.json sets them for the Functions host; the app's own Logging settings still win.

@@ -3,10 +3,10 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text;
 
-namespace Sequences.Email.Tests;
+namespace Sequences.Testing;
 
 /// <summary>What the scripted server answers to one command: a reply line, and whether it then hangs up.</summary>
-internal sealed record SmtpReply(string? Text, bool HangUp = false)
+public sealed record SmtpReply(string? Text, bool HangUp = false)
 {
     /// <summary>Closes the connection without answering (a server or network dying mid-exchange).</summary>
     public static readonly SmtpReply Drop = new(null, HangUp: true);
@@ -17,7 +17,7 @@ internal sealed record SmtpReply(string? Text, bool HangUp = false)
 /// friendly sink never gives (550 at RCPT, 451 after DATA, a dropped connection). It speaks real
 /// SMTP over TCP to the real MailKit client, and records what it was told.
 /// </summary>
-internal sealed class ScriptedSmtpServer : IAsyncDisposable
+public sealed class ScriptedSmtpServer : IAsyncDisposable
 {
     private readonly TcpListener _listener = new(IPAddress.Loopback, 0);
     private readonly Func<string, SmtpReply?> _script;

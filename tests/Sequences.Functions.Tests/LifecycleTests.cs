@@ -1,0 +1,166 @@
+using System.Diagnostics;
+using System.Net.Http.Json;
+using System.Net.Sockets;
+using System.Text.Json;
+using Sequences.Storage.Local;
+using Sequences.Testing;
+
+namespace Sequences.Functions.Tests;
+
+/// <summary>The app as users run it (its own process, its own Azurite): it starts and stops cleanly.</summary>
+public class LifecycleTests
+{
+    private const string SetSid = "/usr/bin/setsid";
+
+    /// <summary>A test that needs setsid (to run the app in a process group of its own, as a terminal does): skipped, visibly, without it.</summary>
+    private sealed class SetSidFactAttribute : FactAttribute
+    {
+        public SetSidFactAttribute()
+        {
+            if (!File.Exists(SetSid))
+            {
+                Skip = $"{SetSid} is missing: it runs the app in a process group of its own, as a terminal does.";
+            }
+        }
+    }
+
+    [SetSidFact]
+    public async Task Ctrl_c_stops_the_app_while_it_works_with_no_failure_lines_and_its_azurite_last()
+    {
+        var data = Directory.CreateTempSubdirectory("sequences-ctrlc-").FullName;
+        var url = $"http://127.0.0.1:{NodeServerProcess.FreePorts(1)[0]}";
+        using var app = Start(data, url, SetSid);
+        var output = Collect(app);
+        using var http = new HttpClient { BaseAddress = new Uri(url + "/") };
+        await WaitAliveAsync(http);
+
+        // Work in flight: enrollments whose steps run right now.
+        await http.PutAsJsonAsync("api/users/rita", new { email = "rita@acme.test", name = "Rita" });
+        var created = await http.PostAsJsonAsync("api/sequences", new
+        {
+            name = "S", ownerUserId = "rita", settings = new { businessDaysOnly = false },
+            steps = new object[] { new { type = "automatedEmail", delay = "PT0S", subject = "Hi", body = "x" }, new { type = "automatedEmail", delay = "PT1S", body = "y" } },
+        });
+        var seq = JsonDocument.Parse(await created.Content.ReadAsStringAsync()).RootElement.GetProperty("id").GetString();
+        for (var i = 0; i < 20; i++)
+        {
+            await http.PutAsJsonAsync($"api/contacts/c{i}", new { email = $"c{i}@buyer.test" });
+            (await http.PostAsJsonAsync($"api/sequences/{seq}/enrollments", new { contactId = $"c{i}", senderUserId = "rita" })).EnsureSuccessStatusCode();
+        }
+
+        var azurite = JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(data, "azurite", "azurite-state.json"))).RootElement.GetProperty("AzuritePid").GetInt32();
+        using (var kill = Process.Start("kill", ["-INT", "--", $"-{app.Id}"]))
+        {
+            await kill.WaitForExitAsync();
+        }
+
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(90));
+        await app.WaitForExitAsync(timeout.Token);
+        var text = output.ToString();
+        Assert.Equal(0, app.ExitCode);
+        Assert.DoesNotContain("fail:", text, StringComparison.Ordinal);
+        Assert.DoesNotContain("crit:", text, StringComparison.Ordinal);
+        Assert.DoesNotContain("Connection refused", text, StringComparison.Ordinal);
+        Assert.Contains("Application is shutting down", text, StringComparison.Ordinal);
+        await Eventually.TrueAsync(() => Task.FromResult(!IsAlive(azurite)), TimeSpan.FromSeconds(15), "the app's Azurite to stop with it");
+    }
+
+    [Fact]
+    public async Task A_taken_port_stops_the_app_with_one_line_before_it_starts_anything()
+    {
+        using var holder = new TcpListener(System.Net.IPAddress.Loopback, 0);
+        holder.Start();
+        var url = $"http://127.0.0.1:{((System.Net.IPEndPoint)holder.LocalEndpoint).Port}";
+        var data = Directory.CreateTempSubdirectory("sequences-port-").FullName;
+        using var app = Start(data, url, null);
+        var stdout = app.StandardOutput.ReadToEndAsync();
+        var stderr = app.StandardError.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        await app.WaitForExitAsync(timeout.Token);
+
+        Assert.Equal(1, app.ExitCode);
+        Assert.Equal([$"Cannot listen on {url}: another process has that port. Stop it, or choose another address with --urls."],
+            (await stderr).Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+        Assert.Equal("", (await stdout).Trim());
+        Assert.False(Directory.Exists(Path.Combine(data, "azurite")), "Azurite was started");
+    }
+
+    [Fact]
+    public async Task Without_api_keys_the_app_refuses_to_listen_beyond_loopback()
+    {
+        var data = Directory.CreateTempSubdirectory("sequences-open-").FullName;
+        using var app = Start(data, $"http://0.0.0.0:{NodeServerProcess.FreePorts(1)[0]}", null, storage: await AzuriteServer.ConnectionStringAsync());
+        var stdout = app.StandardOutput.ReadToEndAsync();
+        var stderr = app.StandardError.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        await app.WaitForExitAsync(timeout.Token);
+
+        Assert.Equal(1, app.ExitCode);
+        var line = Assert.Single((await stderr).Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+        Assert.StartsWith("Invalid setting: No API keys are configured (Api__Keys__0), so the app listens on loopback only", line, StringComparison.Ordinal);
+        Assert.DoesNotContain("fail:", await stdout, StringComparison.Ordinal);
+    }
+
+    private static Process Start(string data, string url, string? launcher, string? storage = null)
+    {
+        var dll = Repository.FunctionsOutput("Sequences.Functions.dll");
+        var start = new ProcessStartInfo(launcher ?? "dotnet")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            WorkingDirectory = Path.GetDirectoryName(dll),
+        };
+        if (launcher is not null)
+        {
+            start.ArgumentList.Add("dotnet");
+        }
+
+        start.ArgumentList.Add("exec");
+        start.ArgumentList.Add(dll);
+        start.Environment.Remove("AzureWebJobsStorage");
+        if (storage is not null)
+        {
+            start.Environment["AzureWebJobsStorage"] = storage;
+        }
+
+        start.Environment["Hosting__DataDirectory"] = data;
+        start.Environment["Email__PickupDirectory"] = Path.Combine(data, "pickup");
+        start.Environment["urls"] = url;
+        return Process.Start(start)!;
+    }
+
+    private static System.Text.StringBuilder Collect(Process process)
+    {
+        var text = new System.Text.StringBuilder();
+        process.OutputDataReceived += (_, e) => { lock (text) { text.AppendLine(e.Data); } };
+        process.ErrorDataReceived += (_, e) => { lock (text) { text.AppendLine(e.Data); } };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        return text;
+    }
+
+    private static Task WaitAliveAsync(HttpClient http) => Eventually.TrueAsync(async () =>
+    {
+        try
+        {
+            return (await http.GetAsync("alive")).IsSuccessStatusCode;
+        }
+        catch (HttpRequestException)
+        {
+            return false;
+        }
+    }, TimeSpan.FromSeconds(120), "the app answering /alive");
+
+    private static bool IsAlive(int pid)
+    {
+        try
+        {
+            using var p = Process.GetProcessById(pid);
+            return !p.HasExited;
+        }
+        catch (ArgumentException)
+        {
+            return false;
+        }
+    }
+}

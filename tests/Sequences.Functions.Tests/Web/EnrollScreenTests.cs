@@ -10,7 +10,7 @@ namespace Sequences.Functions.Tests.Web;
 public sealed class EnrollScreenTests(BrowserFixture fixture, ITestOutputHelper output) : BrowserTest(fixture, output)
 {
     /// <summary>The browser is in Los Angeles, the panel in Berlin: 09:00 either side of Berlin's DST change (2027-03-28).</summary>
-    [BrowserFact]
+    [BrowserFact("emailOverrides")]
     public async Task Send_later_is_read_in_the_panels_zone_across_a_dst_change()
     {
         var rita = await UserAsync(zone: "America/New_York");
@@ -40,6 +40,7 @@ public sealed class EnrollScreenTests(BrowserFixture fixture, ITestOutputHelper 
             await Expect(token).ToHaveClassAsync("missing");
             await token.FillAsync("https://cal.example/rita");
             await Expect(token).Not.ToHaveClassAsync("missing");
+            await panel.Locator("[data-email-subject='1']").FillAsync("Hi {{ contact.firstName }}, a quick question");
             await panel.GetByLabel("Days before step 2").FillAsync("3");
             if (contact == ann)
             {
@@ -53,6 +54,8 @@ public sealed class EnrollScreenTests(BrowserFixture fixture, ITestOutputHelper 
             Assert.Equal($"{date}T09:00:00{offset}", sent.GetProperty("sendFirstAt").GetString());
             Assert.Equal("Europe/Berlin", sent.GetProperty("timeZone").GetString());
             Assert.Equal("P3D", sent.GetProperty("delayOverrides").GetProperty("2").GetString());
+            Assert.Equal("Hi {{ contact.firstName }}, a quick question", sent.GetProperty("emailOverrides").GetProperty("1").GetProperty("subject").GetString());
+            Assert.Equal("https://cal.example/rita", sent.GetProperty("tokens").GetProperty("meetingLink").GetString());
             var enrollment = (await GetAsync($"/api/contacts/{contact}/enrollments")).GetProperty("items")[0];
             Assert.Equal(DateTimeOffset.Parse(utc, System.Globalization.CultureInfo.InvariantCulture), enrollment.GetProperty("nextActionAt").GetDateTimeOffset());
             await page.Keyboard.PressAsync("Escape");

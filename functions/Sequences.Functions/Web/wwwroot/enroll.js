@@ -266,7 +266,10 @@ function singleForm(body, sequence, contact, d) {
     const search = h('input', { type: 'search', placeholder: 'Name, email or company', autocomplete: 'off' });
     const results = h('select', { size: 5, 'aria-label': 'Matching contacts' });
     const found = new Map();
+    let asked = 0;
     const find = debounce(async () => {
+      // Only the latest search may fill the list (an earlier, slower answer arriving last must not).
+      const mine = ++asked;
       let page = { items: [] };
       try { page = await get(`/api/contacts${qs({ search: search.value, limit: 10 })}`); } catch (e) { if (!notAvailable(e)) throw e; }
       const typed = search.value.trim();
@@ -274,6 +277,7 @@ function singleForm(body, sequence, contact, d) {
         // Search is by name, email and company; a contact's id (from a CRM) finds it too.
         try { page = { items: [await get(`/api/contacts/${encodeURIComponent(typed)}`)] }; } catch (e) { if (!(e instanceof ApiError && e.status === 404)) throw e; }
       }
+      if (mine !== asked) return;
       found.clear();
       results.replaceChildren(...page.items.map(c => { found.set(c.id, c); return h('option', { value: c.id, text: `${contactName(c)} <${c.email ?? 'no email'}>` }); }));
     }, 250);
@@ -336,13 +340,14 @@ function singleForm(body, sequence, contact, d) {
     const eo = emailOverrides(sequence, o.emailOverrides);
     if (eo) req.emailOverrides = eo;
     enrollBtn.disabled = true;
+    add(result, h('p', { class: 'muted', text: `Enrolling ${contactName(current)}…` }));
     try {
       const e = await post(`/api/sequences/${encodeURIComponent(sequence.id)}/enrollments`, req);
-      add(result, h('div', { class: 'success', role: 'status' }, `Enrolled ${contactName(current)}. First step: `, timeEl(e.nextActionAt, o.timeZone), '. ',
+      add(clear(result), h('div', { class: 'success', role: 'status' }, `Enrolled ${contactName(current)}. First step: `, timeEl(e.nextActionAt, o.timeZone), '. ',
         h('a', { href: `#/enrollments/${encodeURIComponent(e.id)}`, text: 'Open the enrollment', onclick: () => d.close() })));
       announce('Enrolled');
     } catch (e) {
-      add(result, refusal(e, o, iso => { optionsEl.setLater(iso); enroll(); }, () => d.close()));
+      add(clear(result), refusal(e, o, iso => { optionsEl.setLater(iso); enroll(); }, () => d.close()));
     } finally { enrollBtn.disabled = false; }
   }
   enrollBtn.addEventListener('click', enroll);
@@ -350,7 +355,8 @@ function singleForm(body, sequence, contact, d) {
   add(body, h('div', { class: 'split' }, left, h('section', {}, right)));
   add(right, emails, preview);
   draw(true);
-  add(body, result, h('div', { class: 'actions' }, enrollBtn));
+  // The outcome and the button stay in view at the panel's foot, however far the form scrolls.
+  add(d.dialog, h('div', { class: 'dlg-foot panel-foot' }, result, h('div', { class: 'actions' }, enrollBtn)));
   (contactBox.querySelector('input') ?? optionsEl.querySelector('select'))?.focus();
 }
 
@@ -473,7 +479,8 @@ async function bulkPanel(sequence, contactsIn, onDone) {
 
   add(right, h('h3', { id: 'bulk-contacts', text: `Contacts (${batch.length})` }), field('Search this batch', search), listEl);
   if (contactsIn.length > MAX_BULK) right.prepend(h('p', { class: 'notice', text: `Only the first ${MAX_BULK} of ${contactsIn.length} contacts: enroll at most ${MAX_BULK} at a time.` }));
-  add(body, h('div', { class: 'split' }, left, right), results, h('div', { class: 'actions' }, enrollAll));
+  add(body, h('div', { class: 'split' }, left, right));
+  add(d.dialog, h('div', { class: 'dlg-foot panel-foot' }, results, h('div', { class: 'actions' }, enrollAll)));
   drawAll();
   optionsEl.querySelector('select')?.focus();
 }

@@ -69,6 +69,8 @@ public sealed class BulkAndWorkScreenTests(BrowserFixture fixture, ITestOutputHe
         await page.GetByRole(AriaRole.Dialog, new() { Name = "Unenroll contacts" }).GetByRole(AriaRole.Button, new() { Name = "Unenroll 3" }).ClickAsync();
         await Expect(page.GetByText("Unenroll selected: 3 done, 0 failed.")).ToBeVisibleAsync();
         await Expect(enrollRows).ToHaveCountAsync(7);
+        await Expect(page.Locator("[data-stat='Unenrolled'] strong")).ToHaveTextAsync("3");
+        await Expect(page.Locator("[data-stat='Enrolled'] strong")).ToHaveTextAsync("10");
         await ScreenAsync(page, "enrollments");
         var stats = await GetAsync($"/api/sequences/{seq}/stats");
         Assert.Equal(10, stats.GetProperty("enrolled").GetInt32());

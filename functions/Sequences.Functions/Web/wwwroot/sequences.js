@@ -114,10 +114,7 @@ export async function page(view, id, tab = 'steps') {
     h('p', {}, h('a', { href: '#/sequences', text: '← All sequences' })),
     h('h1', { text: sequence.name }),
     h('p', { class: 'muted' }, `Owner: ${userName(sequence.ownerUserId)} · ${sequence.steps.length} steps`, sequence.deletedAt ? ' · deleted' : ''),
-    stats ? h('ul', { class: 'stats', 'aria-label': 'Statistics' },
-      [['Enrolled', stats.enrolled], ['Active', stats.active], ['Paused', stats.paused], ['Finished', stats.finished], ['Unenrolled', stats.unenrolled],
-        ['Emails sent', stats.emailsSent], ['Replies', stats.replies], ['Meetings', stats.meetingsBooked]]
-        .map(([k, v]) => h('li', { 'data-stat': k }, h('strong', { text: v }), k))) : null,
+    stats ? h('ul', { class: 'stats', 'aria-label': 'Statistics' }, headline(stats).map(([k, v]) => h('li', { 'data-stat': k }, h('strong', { text: v }), k))) : null,
     h('div', { class: 'toolbar' },
       sequence.deletedAt ? null : h('button', { type: 'button', class: 'primary', text: 'Enroll contacts', onclick: () => openEnrollPanel({ sequence }) }),
       sequence.deletedAt ? null : h('button', { type: 'button', class: 'danger', text: 'Delete sequence', onclick: () => deleteSequence(sequence) })),
@@ -130,6 +127,18 @@ export async function page(view, id, tab = 'steps') {
   else if (tab === 'settings') settingsTab(section, sequence, version);
   else if (tab === 'enrollments') await enrollmentsTab(section, sequence);
   else if (tab === 'automation') await automationTab(section, sequence);
+}
+
+const headline = st => [['Enrolled', st.enrolled], ['Active', st.active], ['Paused', st.paused], ['Finished', st.finished], ['Unenrolled', st.unenrolled],
+  ['Emails sent', st.emailsSent], ['Replies', st.replies], ['Meetings', st.meetingsBooked]];
+
+/** Reads the sequence's figures again into the page's header (after a bulk action changed them). */
+async function updateStats(sequenceId) {
+  const st = await get(`/api/sequences/${encodeURIComponent(sequenceId)}/stats`);
+  for (const [k, v] of headline(st)) {
+    const el = document.querySelector(`[data-stat="${k}"] strong`);
+    if (el) el.textContent = v;
+  }
 }
 
 async function deleteSequence(sequence) {
@@ -301,6 +310,7 @@ async function enrollmentsTab(section, sequence) {
         r.failed ? h('ul', {}, r.results.filter(x => x.error).map(x => h('li', { text: `${x.enrollmentId}: ${x.error.code} ${x.error.detail ?? ''}` }))) : null);
       selected.clear();
       await load(current);
+      await updateStats(sequence.id);
     } catch (e) { add(result, problemBox(e)); }
   } });
   status.addEventListener('change', () => { pages.reset(); load(null); });

@@ -84,6 +84,47 @@ public sealed class BulkAndWorkScreenTests(BrowserFixture fixture, ITestOutputHe
         await ScreenAsync(page, "enrollment");
     }
 
+    [BrowserFact("GET /api/contacts")]
+    public async Task A_bulk_token_is_updated_for_all_a_contact_removed_and_one_enrolled_alone()
+    {
+        var rita = await UserAsync();
+        var company = $"Tokenco {P}";
+        var amy = (await ContactAsync("amy", company)).Id;
+        var ben = (await ContactAsync("ben", company)).Id;
+        var cat = (await ContactAsync("cat", company)).Id;
+        var seq = await SequenceAsync(rita, $"Tokens {P}", Email("P1D", "Hi", "Book here: {{ meetingLink }}"));
+        var page = await PageAsync(rita);
+        await page.GotoAsync("/#/contacts");
+        await page.GetByLabel("Search contacts").FillAsync(company);
+        await Expect(page.Locator("tbody tr[data-contact]")).ToHaveCountAsync(3);
+        await page.GetByLabel("Select all on this page").CheckAsync();
+        await page.GetByRole(AriaRole.Button, new() { Name = "Enroll selected" }).ClickAsync();
+        await page.GetByRole(AriaRole.Dialog).GetByLabel("Sequence").SelectOptionAsync(seq);
+        var panel = page.GetByRole(AriaRole.Dialog, new() { Name = $"Enroll contacts in Tokens {P}" });
+        await Expect(panel.Locator("li[data-contact] .missing-note")).ToHaveCountAsync(3);
+
+        // A value typed for Amy, applied to everyone.
+        var first = panel.Locator($"li[data-contact='{amy}']");
+        await first.GetByText("Customize for Amy Buyer").ClickAsync();
+        await first.Locator("[data-token='meetingLink']").FillAsync("https://cal.example/team");
+        await ShotAsync(page, "bulk-enroll-customize");
+        await first.GetByRole(AriaRole.Button, new() { Name = "Update all: use this meetingLink for every contact" }).ClickAsync();
+        await Expect(panel.Locator("li[data-contact] .missing-note")).ToHaveCountAsync(0);
+        await Expect(panel.GetByLabel("{{ meetingLink }}").First).ToHaveValueAsync("https://cal.example/team");
+
+        // Cat leaves the batch; Amy is enrolled on her own; then the rest.
+        await panel.GetByRole(AriaRole.Button, new() { Name = "Remove contact Cat Buyer from the batch" }).ClickAsync();
+        await Expect(panel.Locator("li[data-contact]")).ToHaveCountAsync(2);
+        await panel.GetByRole(AriaRole.Button, new() { Name = "Enroll Amy Buyer" }).ClickAsync();
+        await Expect(panel.Locator($"li[data-contact='{amy}'] .success")).ToContainTextAsync("Enrolled.");
+        await panel.GetByRole(AriaRole.Button, new() { Name = "Enroll 1 contact", Exact = true }).ClickAsync();
+        await page.GetByRole(AriaRole.Dialog, new() { Name = "Enroll 1 contact" }).GetByRole(AriaRole.Button, new() { Name = "Enroll 1 contact", Exact = true }).ClickAsync();
+        await Expect(panel.Locator($"li[data-contact='{ben}'] .success")).ToContainTextAsync("Enrolled.");
+        var stats = await GetAsync($"/api/sequences/{seq}/stats");
+        Assert.Equal(2, stats.GetProperty("enrolled").GetInt32());
+        Assert.Empty((await GetAsync($"/api/contacts/{cat}/enrollments")).GetProperty("items").EnumerateArray());
+    }
+
     [BrowserFact("GET /api/scheduled")]
     public async Task A_scheduled_step_is_removed_from_the_scheduled_tab()
     {

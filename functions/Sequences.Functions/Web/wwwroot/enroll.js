@@ -474,7 +474,8 @@ async function bulkPanel(sequence, contactsIn, onDone) {
   }
   enrollAll.addEventListener('click', async () => {
     const n = pending().length;
-    if (await confirmDialog(`Enroll ${n} contacts`, `Enroll ${n} contact${n === 1 ? '' : 's'} in "${sequence.name}"?`, `Enroll ${n} contacts`)) run(pending());
+    const what = `${n} contact${n === 1 ? '' : 's'}`;
+    if (await confirmDialog(`Enroll ${what}`, `Enroll ${what} in "${sequence.name}"?`, `Enroll ${what}`)) run(pending());
   });
 
   add(right, h('h3', { id: 'bulk-contacts', text: `Contacts (${batch.length})` }), field('Search this batch', search), listEl);

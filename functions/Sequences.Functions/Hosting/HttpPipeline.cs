@@ -92,7 +92,13 @@ internal sealed class HttpPipeline(IOptions<ApiOptions> options, IIdempotencySto
             return null;
         }
 
-        request.HttpContext.Response.Headers.WWWAuthenticate = "Basic realm=\"sequences\", ApiKey header=\"X-Api-Key\"";
+        // A browser answers a Basic challenge with its own login box, even for a script's fetch (and a
+        // headless one waits forever): requests from scripts (Sec-Fetch-Mode other than navigate: the
+        // web app, which asks for the key itself) get only the ApiKey challenge.
+        var fromScript = request.Headers["Sec-Fetch-Mode"].ToString() is { Length: > 0 } mode && mode != "navigate";
+        request.HttpContext.Response.Headers.WWWAuthenticate = fromScript
+            ? "ApiKey header=\"X-Api-Key\""
+            : "Basic realm=\"sequences\", ApiKey header=\"X-Api-Key\"";
         return Problems.Code(StatusCodes.Status401Unauthorized, ErrorCodes.Unauthorized, "API key required",
             given.Length == 0 ? "Send a valid key in the X-Api-Key header (or as the password of HTTP Basic authentication)." : "The key given is not valid.");
     }

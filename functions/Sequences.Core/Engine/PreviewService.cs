@@ -21,7 +21,7 @@ public sealed record Preview(IReadOnlyList<StepPreview> Steps, IReadOnlyList<str
 /// unsubscribe link's token. Changes nothing.
 /// </summary>
 public sealed class PreviewService(
-    ISequenceStore sequences, IContactStore contacts, IUserStore users, SigningKeys keys, IOptions<SequencesOptions> options, TimeProvider time)
+    ISequenceStore sequences, IContactStore contacts, IUserStore users, IOptions<SequencesOptions> options, TimeProvider time)
 {
     public async Task<Result<Preview>> PreviewAsync(string sequenceId, EnrollCommand? c, CancellationToken cancellationToken)
     {
@@ -71,7 +71,8 @@ public sealed class PreviewService(
         };
         var missing = EnrollmentRules.MissingTokens(sequence, startAt, enrollment.EmailOverrides, new Dictionary<int, TaskOverride>(), contact, sender, tokens);
         var addressed = contact with { Email = contact.Email ?? "no-address@example.invalid" };
-        var key = await keys.UnsubscribeKeyAsync(cancellationToken);
+        // Signed with a throwaway key: the preview's unsubscribe link looks real but unsubscribes no one.
+        var key = System.Security.Cryptography.RandomNumberGenerator.GetBytes(32);
         var steps = new List<StepPreview>();
         for (var n = startAt; n <= sequence.Steps.Count; n++)
         {

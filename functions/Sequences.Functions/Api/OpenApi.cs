@@ -40,10 +40,14 @@ internal static class OpenApi
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "openapi.json")] HttpRequest request) =>
         Results.Content(Document.Value, "application/json; charset=utf-8");
 
+    /// <summary>The operations described: every HTTP function but the catch-all, this document and the web app's files.</summary>
+    public static IEnumerable<FunctionEntry> Described => FunctionCatalog.All.Where(f =>
+        f.Kind == TriggerKind.Http && !f.IsCatchAll && f.Name != nameof(GetOpenApiDocument) && f.Http!.Route?.StartsWith("app/", StringComparison.Ordinal) != true);
+
     public static JsonObject Build()
     {
         var paths = new JsonObject();
-        foreach (var f in FunctionCatalog.All.Where(f => f.Kind == TriggerKind.Http && !f.IsCatchAll && f.Name != nameof(GetOpenApiDocument)))
+        foreach (var f in Described)
         {
             var path = "/" + f.Http!.Route!.TrimStart('/');
             var item = paths[path] as JsonObject ?? (JsonObject)(paths[path] = new JsonObject());

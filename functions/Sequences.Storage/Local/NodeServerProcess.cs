@@ -45,6 +45,9 @@ public sealed class NodeServerProcess : IAsyncDisposable
         process.stdin.on('end', stop);
         process.stdin.on('error', stop);
         process.stdin.resume();
+        // The servers may stop reading stdin; the parent's end is also seen as being re-parented.
+        const parent = process.ppid;
+        setInterval(() => { if (process.ppid !== parent) stop(); }, 1000).unref();
         const [script] = process.argv.splice(2, 1);
         await import(pathToFileURL(script).href);
         """;
@@ -75,6 +78,8 @@ public sealed class NodeServerProcess : IAsyncDisposable
         };
         if (ownSession)
         {
+            // --wait: should setsid have to fork, it stays as the process we track (and kill).
+            psi.ArgumentList.Add("--wait");
             psi.ArgumentList.Add(NodePackage.NodeExecutable);
         }
 

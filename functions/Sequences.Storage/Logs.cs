@@ -23,6 +23,9 @@ internal static partial class Logs
     [LoggerMessage(2006, LogLevel.Debug, "A pop receipt on {Queue} was no longer valid: {Error}")]
     public static partial void ReceiptLost(this ILogger logger, string queue, string error);
 
+    [LoggerMessage(2007, LogLevel.Warning, "Storage did not answer a message update on {Queue}; the message is delivered again when its lease ends: {Error}")]
+    public static partial void QueueUpdateFailed(this ILogger logger, string queue, string error);
+
     [LoggerMessage(2010, LogLevel.Information, "Storage ready: {Tables} tables and queues {Queues} (prefix '{Prefix}')")]
     public static partial void StorageReady(this ILogger logger, int tables, string queues, string prefix);
 }

@@ -29,7 +29,7 @@ public sealed class StorageHealth(StorageClients clients, IReconcileLog reconcil
         {
             return new StorageHealthReport(false, $"{e.Status} {e.ErrorCode}: {e.Message.Split('\n')[0]}", [], [], null);
         }
-        catch (Exception e) when (e is HttpRequestException or TaskCanceledException or AggregateException)
+        catch (Exception e) when (StorageFailures.IsUnavailable(e) || e is TaskCanceledException)
         {
             return new StorageHealthReport(false, e.Message, [], [], null);
         }

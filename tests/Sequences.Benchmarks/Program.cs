@@ -763,8 +763,9 @@ internal static class RestartTest
         await Clock.DelayUntilAsync(lastFirstEmail + Step2Delay + TimeSpan.FromSeconds(1), ct);
 
         var restartedAt = DateTimeOffset.UtcNow;
-        await using var second = ChildApp.Start(env, Path.Combine(work, "restart-2.log"));
+        await using var second = AppProcess.Start(env, Path.Combine(work, "restart-2.log"));
         await second.WaitReadyAsync(ct);
+        using var api = new Api(second.Http);
         var ready = (DateTimeOffset.UtcNow - restartedAt).TotalSeconds;
         await pickup.WaitAsync(first.SequenceId, 2 * Enrollments, TimeSpan.FromMinutes(10), ct);
         var step2 = pickup.Of(first.SequenceId, "*.s2").Select(f => new DateTimeOffset(f.LastWriteTimeUtc, TimeSpan.Zero)).Where(t => t >= restartedAt).ToList();
@@ -773,7 +774,7 @@ internal static class RestartTest
         var duplicates = 0;
         foreach (var id in first.Ids)
         {
-            var steps = await second.Api.SentStepsAsync(id, ct);
+            var steps = await api.SentStepsAsync(id, ct);
             timelineEmails += steps.Count;
             duplicates += steps.Count - steps.Distinct().Count();
         }
@@ -791,9 +792,10 @@ internal static class RestartTest
     private static async Task<FirstLife> RunUntilKilledAsync(
         IReadOnlyDictionary<string, string> env, Pickup pickup, TableClient instances, string log, CancellationToken ct)
     {
-        await using var app = ChildApp.Start(env, log);
+        await using var app = AppProcess.Start(env, log);
         await app.WaitReadyAsync(ct);
-        var (sequenceId, ids) = await EnrollAsync(app.Api, ct);
+        using var api = new Api(app.Http);
+        var (sequenceId, ids) = await EnrollAsync(api, ct);
         if ((await pickup.WaitAsync(sequenceId, Enrollments, TimeSpan.FromMinutes(5), ct)).Count < Enrollments)
         {
             throw new TimeoutException("Restart test: the first emails were not all sent within 5 minutes.");
@@ -855,154 +857,6 @@ internal static class RestartTest
             ids.Add((await api.EnrollAsync(sequenceId, $"r{i}", "u0", token)).Id));
         return (sequenceId, [.. ids]);
     }
-}
-
-/// <summary>The standalone app in a child process (`dotnet Sequences.Functions.dll`), its output in a log file.</summary>
-internal sealed class ChildApp : IAsyncDisposable
-{
-    private readonly Process _process;
-    private readonly StreamWriter _log;
-
-    private ChildApp(Process process, StreamWriter log, Uri baseUrl)
-    {
-        _process = process;
-        _log = log;
-        BaseUrl = baseUrl;
-        Api = new Api(new HttpClient { BaseAddress = baseUrl, Timeout = TimeSpan.FromSeconds(60) });
-    }
-
-    public Uri BaseUrl { get; }
-
-    public Api Api { get; }
-
-    public static ChildApp Start(IReadOnlyDictionary<string, string> env, string logPath)
-    {
-        var dll = FunctionsBuild.Locate();
-        var url = $"http://127.0.0.1:{NodeServerProcess.FreePorts(1)[0]}";
-        var start = new ProcessStartInfo("dotnet")
-        {
-            WorkingDirectory = Path.GetDirectoryName(dll)!,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        start.ArgumentList.Add(dll);
-        foreach (var (key, value) in env)
-        {
-            start.Environment[key] = value;
-        }
-
-        start.Environment["urls"] = url;
-        var log = new StreamWriter(logPath, append: true) { AutoFlush = true };
-        var process = new Process { StartInfo = start };
-        process.OutputDataReceived += (_, e) => Write(log, e.Data);
-        process.ErrorDataReceived += (_, e) => Write(log, e.Data);
-        process.Start();
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        return new ChildApp(process, log, new Uri(url));
-    }
-
-    private static void Write(StreamWriter log, string? line)
-    {
-        if (line is not null)
-        {
-            lock (log)
-            {
-                log.WriteLine(line);
-            }
-        }
-    }
-
-    /// <summary>Waits until the app answers HTTP (any status: /api/health may say unhealthy while workflows catch up).</summary>
-    public async Task WaitReadyAsync(CancellationToken ct)
-    {
-        var clock = Stopwatch.StartNew();
-        using var probe = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
-        var health = new Uri(BaseUrl, "/api/health");
-        while (true)
-        {
-            if (_process.HasExited)
-            {
-                throw new InvalidOperationException($"The app process exited with code {_process.ExitCode} before it was ready.");
-            }
-
-            try
-            {
-                using var response = await probe.GetAsync(health, ct);
-                return;
-            }
-            catch (HttpRequestException) when (clock.Elapsed < TimeSpan.FromMinutes(2))
-            {
-                await Task.Delay(100, ct);
-            }
-            catch (TaskCanceledException) when (!ct.IsCancellationRequested && clock.Elapsed < TimeSpan.FromMinutes(2))
-            {
-                // The probe's own timeout: try again.
-            }
-        }
-    }
-
-    /// <summary>kill -9 of the whole process tree.</summary>
-    public void Kill()
-    {
-        try
-        {
-            if (!_process.HasExited)
-            {
-                _process.Kill(entireProcessTree: true);
-                _process.WaitForExit(10_000);
-            }
-        }
-        catch (Exception e)
-        {
-            Console.WriteLine($"  (killing the app process: {e.Message})");
-        }
-    }
-
-    public ValueTask DisposeAsync()
-    {
-        Kill();
-        Api.Dispose();
-        _process.Dispose();
-        lock (_log)
-        {
-            _log.Dispose();
-        }
-
-        return ValueTask.CompletedTask;
-    }
-}
-
-/// <summary>Where the built Functions app is: next to the benchmark when its runtime files were copied, else its own build output.</summary>
-internal static class FunctionsBuild
-{
-    private const string Name = "Sequences.Functions";
-
-    public static string Locate()
-    {
-        if (Complete(AppContext.BaseDirectory) is { } here)
-        {
-            return here;
-        }
-
-        // The benchmark's configuration and framework: .../bin/{Configuration}/{tfm}/
-        var output = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar));
-        var (configuration, framework) = (output.Parent!.Name, output.Name);
-        for (var dir = output; dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "Sequences.sln"))
-                && Complete(Path.Combine(dir.FullName, "functions", Name, "bin", configuration, framework)) is { } built)
-            {
-                return built;
-            }
-        }
-
-        throw new FileNotFoundException($"{Name}.dll with its .runtimeconfig.json and .deps.json was found neither in {AppContext.BaseDirectory} nor in functions/{Name}/bin/{configuration}/{framework}.");
-    }
-
-    private static string? Complete(string directory) =>
-        new[] { ".dll", ".runtimeconfig.json", ".deps.json" }.All(ext => File.Exists(Path.Combine(directory, Name + ext))) ? Path.Combine(directory, Name + ".dll") : null;
 }
 
 internal sealed record LogCounts(int Warnings, int Errors, IReadOnlyList<string> Samples)

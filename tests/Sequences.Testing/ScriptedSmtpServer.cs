@@ -21,6 +21,7 @@ public sealed class ScriptedSmtpServer : IAsyncDisposable
 {
     private readonly TcpListener _listener = new(IPAddress.Loopback, 0);
     private readonly Func<string, SmtpReply?> _script;
+    private readonly TimeSpan _replyDelay;
     private readonly CancellationTokenSource _stop = new();
     private readonly ConcurrentBag<Task> _sessions = [];
     private readonly Task _accepting;
@@ -31,9 +32,11 @@ public sealed class ScriptedSmtpServer : IAsyncDisposable
     /// Given a command line (or "." for the end of the message data, or "" for the greeting),
     /// the reply to give instead of the usual one; null for the usual one.
     /// </param>
-    public ScriptedSmtpServer(Func<string, SmtpReply?>? script = null)
+    /// <param name="replyDelay">How long the server takes over each reply (a slow peer).</param>
+    public ScriptedSmtpServer(Func<string, SmtpReply?>? script = null, TimeSpan replyDelay = default)
     {
         _script = script ?? (_ => null);
+        _replyDelay = replyDelay;
         _listener.Start();
         _accepting = AcceptAsync();
     }
@@ -46,6 +49,9 @@ public sealed class ScriptedSmtpServer : IAsyncDisposable
     public int Messages => Volatile.Read(ref _messages);
 
     public ConcurrentQueue<string> Commands { get; } = new();
+
+    /// <summary>The Message-ID of each message whose data began to arrive, and when its header was read.</summary>
+    public ConcurrentQueue<(string MessageId, DateTimeOffset At)> MessageIds { get; } = new();
 
     private async Task AcceptAsync()
     {
@@ -89,6 +95,10 @@ public sealed class ScriptedSmtpServer : IAsyncDisposable
 
                     while (await reader.ReadLineAsync(_stop.Token) is { } data && data != ".")
                     {
+                        if (data.StartsWith("Message-ID:", StringComparison.OrdinalIgnoreCase))
+                        {
+                            MessageIds.Enqueue((data["Message-ID:".Length..].Trim(), DateTimeOffset.UtcNow));
+                        }
                     }
 
                     Interlocked.Increment(ref _messages);
@@ -118,6 +128,11 @@ public sealed class ScriptedSmtpServer : IAsyncDisposable
     /// <summary>Writes the scripted or usual reply; false when the script hangs up.</summary>
     private async Task<bool> AnswerAsync(StreamWriter writer, string command, string usual)
     {
+        if (_replyDelay > TimeSpan.Zero)
+        {
+            await Task.Delay(_replyDelay, _stop.Token);
+        }
+
         var reply = _script(command) ?? new SmtpReply(usual);
         if (reply.Text is not null)
         {

@@ -10,6 +10,9 @@ public static class ErrorCodes
     public const string NotFound = "NOT_FOUND";
     public const string MethodNotAllowed = "METHOD_NOT_ALLOWED";
     public const string InternalError = "INTERNAL_ERROR";
+
+    /// <summary>Storage could not be reached or was overloaded: nothing was done (or it is safe to repeat); retry after Retry-After.</summary>
+    public const string StorageUnavailable = "STORAGE_UNAVAILABLE";
     public const string ConcurrentUpdate = "CONCURRENT_UPDATE";
     public const string InvalidTemplate = "INVALID_TEMPLATE";
     public const string EntityTooLarge = "ENTITY_TOO_LARGE";

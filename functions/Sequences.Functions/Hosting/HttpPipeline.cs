@@ -43,6 +43,14 @@ internal sealed class HttpPipeline(IOptions<ApiOptions> options, IIdempotencySto
 
             await WriteAsync(context, await invoke());
         }
+        catch (Exception e) when (!context.Response.HasStarted && Sequences.Storage.StorageFailures.IsUnavailable(e))
+        {
+            logger.StorageUnavailable(context.Request.Method, context.Request.Path, e.Message.Split('\n')[0]);
+            context.Response.Clear();
+            context.Response.Headers.RetryAfter = "5";
+            await Problems.WriteAsync(context, StatusCodes.Status503ServiceUnavailable, ErrorCodes.StorageUnavailable,
+                "Storage is unavailable", "Storage could not be reached or is overloaded; it is safe to retry in a few seconds.");
+        }
         catch (Exception e) when (!context.Response.HasStarted && e is not OperationCanceledException)
         {
             logger.Unhandled(context.Request.Method, context.Request.Path, e);

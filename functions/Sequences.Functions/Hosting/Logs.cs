@@ -36,6 +36,9 @@ internal static partial class Logs
     [LoggerMessage(4011, LogLevel.Warning, "Sampling queue gauges failed: {Error}")]
     public static partial void GaugeSampleFailed(this ILogger logger, string error);
 
+    [LoggerMessage(4013, LogLevel.Warning, "Storage could not be reached for {Method} {Path} (answered 503): {Error}")]
+    public static partial void StorageUnavailable(this ILogger logger, string method, string path, string error);
+
     [LoggerMessage(4008, LogLevel.Error, "Unhandled error on {Method} {Path}")]
     public static partial void Unhandled(this ILogger logger, string method, string path, Exception exception);
 }

@@ -122,7 +122,7 @@ internal sealed class QueueGauges(StorageHealth health, ILogger<QueueGauges> log
             {
                 break;
             }
-            catch (Exception e) when (e is Azure.RequestFailedException or HttpRequestException)
+            catch (Exception e) when (e is Azure.RequestFailedException || Sequences.Storage.StorageFailures.IsUnavailable(e))
             {
                 logger.GaugeSampleFailed(e.Message);
                 await Task.Delay(Every, stoppingToken).ContinueWith(_ => { }, TaskScheduler.Default);

@@ -86,5 +86,8 @@ public sealed class AzuriteProcess : IAsyncDisposable
         }
     }
 
+    /// <summary>Stops Azurite as Ctrl-C would: it saves its data (on disk) before it exits.</summary>
+    public Task StopAsync() => _server.StopAsync(TimeSpan.FromSeconds(20));
+
     public ValueTask DisposeAsync() => _server.DisposeAsync();
 }

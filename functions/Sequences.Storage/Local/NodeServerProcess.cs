@@ -48,6 +48,12 @@ public sealed class NodeServerProcess : IAsyncDisposable
         // The servers may stop reading stdin; the parent's end is also seen as being re-parented.
         const parent = process.ppid;
         setInterval(() => { if (process.ppid !== parent) stop(); }, 1000).unref();
+        // SIGTERM (StopAsync): the server closes itself (Azurite saves its data); stdin must not keep
+        // this process alive after that, and a server without a handler of its own exits at once.
+        process.once('SIGTERM', () => {
+            process.stdin.destroy();
+            if (process.listenerCount('SIGTERM') === 0) process.exit(0);
+        });
         const [script] = process.argv.splice(2, 1);
         await import(pathToFileURL(script).href);
         """;
@@ -170,6 +176,34 @@ public sealed class NodeServerProcess : IAsyncDisposable
             return false;
         }
     }
+
+    /// <summary>
+    /// Asks the server to stop as a terminal's Ctrl-C would (SIGTERM: Azurite closes its services and
+    /// saves its data) and waits for it to exit; killed if it has not within <paramref name="grace"/>.
+    /// </summary>
+    public async Task StopAsync(TimeSpan grace)
+    {
+        if (_process.HasExited)
+        {
+            return;
+        }
+
+        _ = Signal(_process.Id, SigTerm);
+        try
+        {
+            using var cts = new CancellationTokenSource(grace);
+            await _process.WaitForExitAsync(cts.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            Kill();
+        }
+    }
+
+    private const int SigTerm = 15;
+
+    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "kill", SetLastError = true)]
+    private static extern int Signal(int pid, int signal);
 
     public void Kill()
     {

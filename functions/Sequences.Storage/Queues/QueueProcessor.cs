@@ -76,9 +76,9 @@ public sealed class QueueProcessor(
             {
                 break;
             }
-            catch (RequestFailedException e)
+            catch (Exception e) when (e is RequestFailedException || StorageFailures.IsUnavailable(e))
             {
-                logger.ReceiveFailed(queue.Name, e.Message);
+                logger.ReceiveFailed(queue.Name, e.Message.Split('\n')[0]);
                 await Delay(TimeSpan.FromSeconds(2), stoppingToken);
                 continue;
             }
@@ -162,12 +162,13 @@ public sealed class QueueProcessor(
         }
     }
 
-    private async Task PoisonAsync(QueueMessage message, string popReceipt, string reason, CancellationToken cancellationToken)
-    {
-        await poisonQueue.SendMessageAsync(message.Body.ToString(), timeToLive: TimeSpan.FromSeconds(-1), cancellationToken: cancellationToken);
-        await TryAsync(() => queue.DeleteMessageAsync(message.MessageId, popReceipt, cancellationToken));
-        logger.MovedToPoison(queue.Name, poisonQueue.Name, message.MessageId, reason);
-    }
+    private async Task PoisonAsync(QueueMessage message, string popReceipt, string reason, CancellationToken cancellationToken) =>
+        await TryAsync(async () =>
+        {
+            await poisonQueue.SendMessageAsync(message.Body.ToString(), timeToLive: TimeSpan.FromSeconds(-1), cancellationToken: cancellationToken);
+            await queue.DeleteMessageAsync(message.MessageId, popReceipt, cancellationToken);
+            logger.MovedToPoison(queue.Name, poisonQueue.Name, message.MessageId, reason);
+        });
 
     private async Task RenewAsync(string messageId, PopReceipt receipt, CancellationToken cancellationToken)
     {
@@ -183,9 +184,9 @@ public sealed class QueueProcessor(
         catch (OperationCanceledException)
         {
         }
-        catch (RequestFailedException e)
+        catch (Exception e) when (e is RequestFailedException || StorageFailures.IsUnavailable(e))
         {
-            logger.RenewFailed(queue.Name, messageId, e.Message);
+            logger.RenewFailed(queue.Name, messageId, e.Message.Split('\n')[0]);
         }
     }
 
@@ -223,6 +224,12 @@ public sealed class QueueProcessor(
         {
             // The pop receipt expired or the message is gone: it will be (or was) delivered again.
             logger.ReceiptLost(queue.Name, e.Message);
+        }
+        catch (Exception e) when (StorageFailures.IsUnavailable(e))
+        {
+            // Storage is away: the message becomes visible again when its lease ends, and is
+            // processed again (handlers are idempotent).
+            logger.QueueUpdateFailed(queue.Name, e.Message.Split('\n')[0]);
         }
     }
 

@@ -1,0 +1,124 @@
+using System.Collections.Concurrent;
+using System.Net.Http.Headers;
+using Sequences.Core.Email;
+
+namespace Sequences.Faults;
+
+/// <summary>
+/// Races of an unenroll (half) or an inbound reply (the other half) against a due step: each is
+/// fired around the moment the second email is due. Emails that arrived after the unenroll or
+/// the reply was recorded on the timeline must be none.
+/// </summary>
+internal static class RaceRun
+{
+    private const string Domain = "sender.test";
+
+    public static async Task RunAsync(Lab lab, FaultOptions o, FaultReport report, Action<string> log, CancellationToken ct)
+    {
+        await using var apps = await Deployment.StartAsync(lab, "races", 2, lab.Settings("races", "smtp"), ct);
+        var sequence = await Runs.SetUpAsync(apps.Api, "Races", [TimeSpan.Zero, o.StepDelay], ct);
+        var ids = (await Runs.EnrollAllAsync(apps.Api, sequence, "race", o.Races, ct)).ToList();
+
+        // Each race starts once its first email has arrived: the second is due StepDelay later.
+        var fired = new ConcurrentDictionary<string, DateTimeOffset>(StringComparer.Ordinal);
+        var pending = ids.Select((id, i) => (Id: id, Index: i)).ToList();
+        var races = new List<Task>();
+        var deadline = DateTimeOffset.UtcNow + o.Deadline;
+        var sink = new Received();
+        while (pending.Count > 0 && DateTimeOffset.UtcNow < deadline)
+        {
+            sink.Update(lab.Sink.MailDirectory);
+            foreach (var race in pending.ToList())
+            {
+                if (sink.Of(MessageIds.For(race.Id, 1, Domain)) is [var first, ..])
+                {
+                    pending.Remove(race);
+                    races.Add(FireAsync(apps.Api, race.Id, race.Index, first, o.StepDelay, fired, ct));
+                }
+            }
+
+            await Task.Delay(250, ct);
+        }
+
+        await Task.WhenAll(races);
+        // Let anything still in flight land before looking.
+        await Task.Delay(o.StepDelay + TimeSpan.FromSeconds(15), ct);
+
+        var views = await apps.Api.EnrollmentsAsync(ids, ct);
+        // Read afresh: every file is complete now, so its time is its arrival.
+        var received = Received.FromFolder(lab.Sink.MailDirectory);
+        int afterEnd = 0, afterAck = 0, emailFirst = 0, stopFirst = 0, repliesUnrecorded = 0;
+        foreach (var (e, index) in views.Select(v => (v, ids.IndexOf(v.Id))))
+        {
+            var arrivals = Enumerable.Range(1, 2).SelectMany(step => received.Of(MessageIds.For(e.Id, step, e.Domain))).ToList();
+            // Ended by the unenroll or the reply (else the last email went first and the enrollment finished).
+            var stopped = e.Status == "unenrolled";
+            stopFirst += stopped ? 1 : 0;
+            emailFirst += e.Status == "finished" ? 1 : 0;
+            var late = stopped ? arrivals.Count(a => a > e.EndedAt) : 0;
+            var ack = index % 2 == 0 && fired.TryGetValue(e.Id, out var at) ? arrivals.Count(a => a > at) : 0;
+            // A reply is recorded even on an enrollment that finished first; an unenroll of a finished one is a no-op.
+            var unrecorded = index % 2 == 1 && !e.Events.Any(x => x.Type == "replyReceived");
+            afterEnd += late;
+            afterAck += ack;
+            repliesUnrecorded += unrecorded ? 1 : 0;
+            if (late + ack > 0 || unrecorded)
+            {
+                log($"   {e.Id} ({(index % 2 == 0 ? "unenroll" : "reply")}) {e.Status} ended {e.EndedAt:HH:mm:ss.fff}; arrivals {string.Join(", ", arrivals.Select(a => a.ToString("HH:mm:ss.fff", null)))}; "
+                    + string.Join(", ", e.Events.Select(x => $"{x.Type}@{x.At:HH:mm:ss.fff}")));
+            }
+        }
+
+        report.Add("races", "races (unenroll / reply)", $"{fired.Count} ({(fired.Count + 1) / 2} / {fired.Count / 2})");
+        report.Add("races", "won by the email (finished) / by the unenroll or reply (unenrolled)", $"{emailFirst} / {stopFirst}");
+        report.Expect("races", "emails arriving after the unenroll or reply was recorded", afterEnd, 0);
+        report.Expect("races", "emails arriving after an unenroll was acknowledged (200)", afterAck, 0);
+        report.Expect("races", "replies not recorded on the timeline", repliesUnrecorded, 0);
+        log($"   {fired.Count} races: the email first {emailFirst}, the stop first {stopFirst}; {afterEnd} emails after the stop was recorded, {afterAck} after an unenroll was acknowledged; {repliesUnrecorded} replies not recorded");
+    }
+
+    /// <summary>Waits until about the second step's due time (a little before to a little after) and unenrolls (even) or replies (odd).</summary>
+    private static async Task FireAsync(FaultApi api, string id, int index, DateTimeOffset firstArrived, TimeSpan delay,
+        ConcurrentDictionary<string, DateTimeOffset> fired, CancellationToken ct)
+    {
+        // Spread over -1 s … +3 s around the due time (the engine's timers fire a little late).
+        var offset = TimeSpan.FromMilliseconds(-1000 + (index * 397 % 4000));
+        var wait = firstArrived + delay + offset - DateTimeOffset.UtcNow;
+        if (wait > TimeSpan.Zero)
+        {
+            await Task.Delay(wait, ct);
+        }
+
+        if (index % 2 == 0)
+        {
+            using var response = await api.SendAsync(h => h.PostAsync($"/api/enrollments/{id}/unenroll", null, ct), ct);
+            response.EnsureSuccessStatusCode();
+        }
+        else
+        {
+            using var response = await api.SendAsync(h => h.PostAsync("/api/inbound/email", Reply(id, index), ct), ct);
+            response.EnsureSuccessStatusCode();
+        }
+
+        fired[id] = DateTimeOffset.UtcNow;
+    }
+
+    /// <summary>The contact's answer to the first email, as raw MIME.</summary>
+    private static ByteArrayContent Reply(string enrollmentId, int index)
+    {
+        var mime = $"""
+            From: race{index}@buyer.test
+            To: {Runs.SenderOf(index)}@{Domain}
+            Subject: Re: Hello race{index}
+            Message-ID: <reply-{enrollmentId}@buyer.test>
+            In-Reply-To: {MessageIds.For(enrollmentId, 1, Domain)}
+            Date: {DateTimeOffset.UtcNow:R}
+            Content-Type: text/plain; charset=utf-8
+
+            Thanks, not now.
+            """.ReplaceLineEndings("\r\n");
+        var content = new ByteArrayContent(System.Text.Encoding.UTF8.GetBytes(mime));
+        content.Headers.ContentType = new MediaTypeHeaderValue("message/rfc822");
+        return content;
+    }
+}

@@ -62,6 +62,61 @@ public class OpenApiTests
         Assert.True(open.Count == 0, "open objects: " + string.Join("\n", open));
     }
 
+    /// <summary>A type met twice in one schema is a $ref; it must point at a place in the document (tools read it from the root), not in the schema alone.</summary>
+    [Fact]
+    public void Every_ref_points_at_a_place_in_the_document()
+    {
+        var doc = Sequences.Functions.Api.OpenApi.Build();
+        var refs = new List<string>();
+        var dangling = new List<string>();
+        void Walk(JsonNode? node, string at)
+        {
+            if (node is JsonObject o)
+            {
+                if (o["$ref"] is JsonValue r)
+                {
+                    refs.Add(r.GetValue<string>());
+                    if (!Resolves(doc, r.GetValue<string>()))
+                    {
+                        dangling.Add($"{at}: {r.GetValue<string>()}");
+                    }
+                }
+
+                foreach (var (k, child) in o)
+                {
+                    Walk(child, $"{at}/{k}");
+                }
+            }
+            else if (node is JsonArray a)
+            {
+                for (var i = 0; i < a.Count; i++)
+                {
+                    Walk(a[i], $"{at}/{i}");
+                }
+            }
+        }
+
+        Walk(doc, "#");
+        Assert.Contains("#/components/schemas/Problem", refs);
+        Assert.True(dangling.Count == 0, "refs to no place in the document:\n" + string.Join("\n", dangling));
+    }
+
+    private static bool Resolves(JsonNode root, string pointer)
+    {
+        JsonNode? node = root;
+        foreach (var part in pointer.TrimStart('#').Split('/', StringSplitOptions.RemoveEmptyEntries).Select(p => p.Replace("~1", "/", StringComparison.Ordinal).Replace("~0", "~", StringComparison.Ordinal)))
+        {
+            node = node switch
+            {
+                JsonObject o => o[part],
+                JsonArray a when int.TryParse(part, out var i) && i < a.Count => a[i],
+                _ => null,
+            };
+        }
+
+        return pointer.StartsWith('#') && node is not null;
+    }
+
     [Fact]
     public async Task Requests_and_responses_of_a_rep_s_session_match_the_document()
     {

@@ -33,32 +33,10 @@ public class OpenApiTests
         }
 
         // Every object schema is closed, as the API reads bodies strictly.
-        var open = new List<string>();
-        void Walk(JsonNode? node, string at)
-        {
-            if (node is JsonObject o)
-            {
-                // (An object reached as "…/properties" is the map of a schema's properties, not a schema.)
-                if (o.ContainsKey("properties") && !o.ContainsKey("additionalProperties") && !at.EndsWith("/properties", StringComparison.Ordinal))
-                {
-                    open.Add(at);
-                }
-
-                foreach (var (k, child) in o)
-                {
-                    Walk(child, $"{at}/{k}");
-                }
-            }
-            else if (node is JsonArray a)
-            {
-                for (var i = 0; i < a.Count; i++)
-                {
-                    Walk(a[i], $"{at}/{i}");
-                }
-            }
-        }
-
-        Walk(paths, "#/paths");
+        // (An object reached as "…/properties" is the map of a schema's properties, not a schema.)
+        var open = Objects(paths, "#/paths")
+            .Where(x => x.Node.ContainsKey("properties") && !x.Node.ContainsKey("additionalProperties") && !x.At.EndsWith("/properties", StringComparison.Ordinal))
+            .Select(x => x.At).ToList();
         Assert.True(open.Count == 0, "open objects: " + string.Join("\n", open));
     }
 
@@ -67,39 +45,19 @@ public class OpenApiTests
     public void Every_ref_points_at_a_place_in_the_document()
     {
         var doc = Sequences.Functions.Api.OpenApi.Build();
-        var refs = new List<string>();
-        var dangling = new List<string>();
-        void Walk(JsonNode? node, string at)
-        {
-            if (node is JsonObject o)
-            {
-                if (o["$ref"] is JsonValue r)
-                {
-                    refs.Add(r.GetValue<string>());
-                    if (!Resolves(doc, r.GetValue<string>()))
-                    {
-                        dangling.Add($"{at}: {r.GetValue<string>()}");
-                    }
-                }
-
-                foreach (var (k, child) in o)
-                {
-                    Walk(child, $"{at}/{k}");
-                }
-            }
-            else if (node is JsonArray a)
-            {
-                for (var i = 0; i < a.Count; i++)
-                {
-                    Walk(a[i], $"{at}/{i}");
-                }
-            }
-        }
-
-        Walk(doc, "#");
-        Assert.Contains("#/components/schemas/Problem", refs);
+        var refs = Objects(doc, "#").Where(x => x.Node["$ref"] is JsonValue).Select(x => (x.At, Ref: x.Node["$ref"]!.GetValue<string>())).ToList();
+        var dangling = refs.Where(r => !Resolves(doc, r.Ref)).Select(r => $"{r.At}: {r.Ref}").ToList();
+        Assert.Contains(refs, r => r.Ref == "#/components/schemas/Problem");
         Assert.True(dangling.Count == 0, "refs to no place in the document:\n" + string.Join("\n", dangling));
     }
+
+    /// <summary>Every object in a JSON tree, with its JSON pointer.</summary>
+    private static IEnumerable<(string At, JsonObject Node)> Objects(JsonNode? node, string at) => node switch
+    {
+        JsonObject o => o.SelectMany(p => Objects(p.Value, $"{at}/{p.Key}")).Prepend((at, o)),
+        JsonArray a => a.SelectMany((item, i) => Objects(item, $"{at}/{i}")),
+        _ => [],
+    };
 
     private static bool Resolves(JsonNode root, string pointer)
     {

@@ -92,15 +92,19 @@ async function activeListDialog() {
     h('fieldset', {}, h('legend', { text: 'Filters (a contact must match all of them)' }), rows, addBtn),
     h('p', { class: 'hint', text: '"equals" and "contains" ignore case; the list is worked out each time it is read.' }), err,
     h('div', { class: 'actions' }, h('button', { type: 'submit', class: 'primary', text: 'Create list' })));
-  const d = openDialog({ title: 'New active list', body: form });
+  createOnSubmit(form, err, openDialog({ title: 'New active list', body: form }), () => ({ name: name.value.trim(), type: 'active',
+    filters: filters.map(f => f.operator === 'isKnown' ? { property: f.property, operator: f.operator } : { ...f }) }));
   name.focus();
+}
+
+/** A new-list form's submit: the list is created, then opened; a refusal is shown in err. */
+function createOnSubmit(form, err, dialog, body) {
   form.addEventListener('submit', async e => {
     e.preventDefault();
     clear(err);
     try {
-      const created = await post('/api/lists', { name: name.value.trim(), type: 'active',
-        filters: filters.map(f => f.operator === 'isKnown' ? { property: f.property, operator: f.operator } : { ...f }) });
-      d.close();
+      const created = await post('/api/lists', body());
+      dialog.close();
       announce('List created');
       location.hash = listLink(created);
     } catch (ex) { add(err, problemBox(ex)); }
@@ -114,18 +118,8 @@ export function staticListDialog(contactIds) {
   const err = h('div');
   const form = h('form', {}, h('p', { text: `${n} selected contact${n === 1 ? '' : 's'} will be the list's members.` }), field('List name', name), err,
     h('div', { class: 'actions' }, h('button', { type: 'submit', class: 'primary', text: 'Create list' })));
-  const d = openDialog({ title: 'Add to new list', body: form });
+  createOnSubmit(form, err, openDialog({ title: 'Add to new list', body: form }), () => ({ name: name.value.trim(), type: 'static', contactIds }));
   name.focus();
-  form.addEventListener('submit', async e => {
-    e.preventDefault();
-    clear(err);
-    try {
-      const created = await post('/api/lists', { name: name.value.trim(), type: 'static', contactIds });
-      d.close();
-      announce('List created');
-      location.hash = listLink(created);
-    } catch (ex) { add(err, problemBox(ex)); }
-  });
 }
 
 export async function page(view, id) {

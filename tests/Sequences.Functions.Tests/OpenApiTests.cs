@@ -33,33 +33,46 @@ public class OpenApiTests
         }
 
         // Every object schema is closed, as the API reads bodies strictly.
-        var open = new List<string>();
-        void Walk(JsonNode? node, string at)
-        {
-            if (node is JsonObject o)
-            {
-                // (An object reached as "…/properties" is the map of a schema's properties, not a schema.)
-                if (o.ContainsKey("properties") && !o.ContainsKey("additionalProperties") && !at.EndsWith("/properties", StringComparison.Ordinal))
-                {
-                    open.Add(at);
-                }
+        // (An object reached as "…/properties" is the map of a schema's properties, not a schema.)
+        var open = Objects(paths, "#/paths")
+            .Where(x => x.Node.ContainsKey("properties") && !x.Node.ContainsKey("additionalProperties") && !x.At.EndsWith("/properties", StringComparison.Ordinal))
+            .Select(x => x.At).ToList();
+        Assert.True(open.Count == 0, "open objects: " + string.Join("\n", open));
+    }
 
-                foreach (var (k, child) in o)
-                {
-                    Walk(child, $"{at}/{k}");
-                }
-            }
-            else if (node is JsonArray a)
+    /// <summary>A type met twice in one schema is a $ref; it must point at a place in the document (tools read it from the root), not in the schema alone.</summary>
+    [Fact]
+    public void Every_ref_points_at_a_place_in_the_document()
+    {
+        var doc = Sequences.Functions.Api.OpenApi.Build();
+        var refs = Objects(doc, "#").Where(x => x.Node["$ref"] is JsonValue).Select(x => (x.At, Ref: x.Node["$ref"]!.GetValue<string>())).ToList();
+        var dangling = refs.Where(r => !Resolves(doc, r.Ref)).Select(r => $"{r.At}: {r.Ref}").ToList();
+        Assert.Contains(refs, r => r.Ref == "#/components/schemas/Problem");
+        Assert.True(dangling.Count == 0, "refs to no place in the document:\n" + string.Join("\n", dangling));
+    }
+
+    /// <summary>Every object in a JSON tree, with its JSON pointer.</summary>
+    private static IEnumerable<(string At, JsonObject Node)> Objects(JsonNode? node, string at) => node switch
+    {
+        JsonObject o => o.SelectMany(p => Objects(p.Value, $"{at}/{p.Key}")).Prepend((at, o)),
+        JsonArray a => a.SelectMany((item, i) => Objects(item, $"{at}/{i}")),
+        _ => [],
+    };
+
+    private static bool Resolves(JsonNode root, string pointer)
+    {
+        JsonNode? node = root;
+        foreach (var part in pointer.TrimStart('#').Split('/', StringSplitOptions.RemoveEmptyEntries).Select(p => p.Replace("~1", "/", StringComparison.Ordinal).Replace("~0", "~", StringComparison.Ordinal)))
+        {
+            node = node switch
             {
-                for (var i = 0; i < a.Count; i++)
-                {
-                    Walk(a[i], $"{at}/{i}");
-                }
-            }
+                JsonObject o => o[part],
+                JsonArray a when int.TryParse(part, out var i) && i < a.Count => a[i],
+                _ => null,
+            };
         }
 
-        Walk(paths, "#/paths");
-        Assert.True(open.Count == 0, "open objects: " + string.Join("\n", open));
+        return pointer.StartsWith('#') && node is not null;
     }
 
     [Fact]

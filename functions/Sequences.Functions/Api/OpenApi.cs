@@ -174,7 +174,51 @@ internal static class OpenApi
         TypeInfoResolver = new System.Text.Json.Serialization.Metadata.DefaultJsonTypeInfoResolver(),
     });
 
-    public static JsonNode Schema(Type type) => SchemaOptions.GetJsonSchemaAsNode(type, Exporter);
+    public static JsonNode Schema(Type type)
+    {
+        var schema = SchemaOptions.GetJsonSchemaAsNode(type, Exporter);
+        InlineRefs(schema, schema);
+        return schema;
+    }
+
+    /// <summary>
+    /// The exporter writes a type met again in one schema as a <c>$ref</c> to its first place,
+    /// relative to that schema (<c>#/properties/contacts/items/…</c>); inside the document a tool
+    /// reads such a pointer from the document's root, where it points at nothing. Each is replaced
+    /// by a copy of what it points at (the API's types are not recursive).
+    /// </summary>
+    private static void InlineRefs(JsonNode? node, JsonNode root)
+    {
+        var children = node switch
+        {
+            JsonObject o => o.Select(p => (p.Value, Set: (Action<JsonNode>)(v => o[p.Key] = v))).ToList(),
+            JsonArray a => a.Select((v, i) => (Value: v, Set: (Action<JsonNode>)(n => a[i] = n))).ToList(),
+            _ => [],
+        };
+        foreach (var (child, set) in children)
+        {
+            if (child is JsonObject o && o["$ref"] is JsonValue r && r.GetValue<string>() is ['#', '/', ..] pointer)
+            {
+                var copy = (JsonObject)At(root, pointer).DeepClone();
+                foreach (var (key, value) in o.Where(p => p.Key != "$ref"))
+                {
+                    copy[key] = value?.DeepClone();
+                }
+
+                InlineRefs(copy, root);
+                set(copy);
+            }
+            else
+            {
+                InlineRefs(child, root);
+            }
+        }
+    }
+
+    private static JsonNode At(JsonNode root, string pointer) =>
+        pointer[2..].Split('/').Select(p => p.Replace("~1", "/", StringComparison.Ordinal).Replace("~0", "~", StringComparison.Ordinal))
+            .Aggregate(root, (node, part) => (node is JsonArray a ? a[int.Parse(part, System.Globalization.CultureInfo.InvariantCulture)] : node[part])
+                ?? throw new InvalidOperationException($"The schema's $ref {pointer} points at nothing."));
 
     private static JsonObject ProblemSchema()
     {

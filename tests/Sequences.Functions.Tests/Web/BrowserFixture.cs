@@ -144,14 +144,17 @@ public sealed class BrowserFixture : IAsyncLifetime
         }
     }
 
-    /// <summary>Saves a screenshot of the whole page (the viewport while a dialog is open) as TestResults/screens/{name}.png and prints its path.</summary>
-    public static async Task ScreenshotAsync(IPage page, ITestOutputHelper output, string name)
+    /// <summary>
+    /// Saves a screenshot of the whole page (the viewport while a dialog is open, or when
+    /// <paramref name="viewport"/> says so) as TestResults/screens/{name}.png and prints its path.
+    /// </summary>
+    public static async Task ScreenshotAsync(IPage page, ITestOutputHelper output, string name, bool viewport = false)
     {
         var path = Path.Combine(ScreensDirectory, $"{name}.png");
         var watch = System.Diagnostics.Stopwatch.StartNew();
         // A modal dialog (panel) covers the viewport and scrolls inside itself: the viewport is the screen.
         var modal = await page.Locator("dialog[open]").CountAsync() > 0;
-        await page.ScreenshotAsync(new PageScreenshotOptions { Path = path, FullPage = !modal });
+        await page.ScreenshotAsync(new PageScreenshotOptions { Path = path, FullPage = !modal && !viewport });
         output.WriteLine($"screenshot {name}: {watch.ElapsedMilliseconds} ms");
         output.WriteLine($"screenshot: {path}");
     }

@@ -37,7 +37,7 @@ public abstract class BrowserTest(BrowserFixture fixture, ITestOutputHelper outp
         }
     }
 
-    protected Task ShotAsync(IPage page, string name) => BrowserFixture.ScreenshotAsync(page, Output, name);
+    protected Task ShotAsync(IPage page, string name, bool viewport = false) => BrowserFixture.ScreenshotAsync(page, Output, name, viewport);
 
     protected Task AxeAsync(IPage page, string name) => BrowserFixture.AssertAccessibleAsync(page, Output, name);
 

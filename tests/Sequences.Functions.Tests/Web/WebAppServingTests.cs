@@ -41,6 +41,44 @@ public sealed class WebAppServingTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.NotModified, cached.StatusCode);
     }
 
+    /// <summary>Scalar injects its styles as it renders: that page alone takes inline styles; scripts and connections stay this origin's.</summary>
+    [Fact]
+    public async Task The_api_reference_page_differs_from_the_app_s_policy_only_by_inline_styles()
+    {
+        using var response = await _app.Client.GetAsync("app/reference.html");
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var csp = response.Headers.GetValues("Content-Security-Policy").Single();
+        Assert.Contains("style-src 'self' 'unsafe-inline';", csp, StringComparison.Ordinal);
+        Assert.Equal(Sequences.Functions.Web.WebAssets.ContentSecurityPolicy, csp.Replace(" 'unsafe-inline'", "", StringComparison.Ordinal));
+        Assert.Contains("<script src=\"/app/scalar.js\"", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Scalar_s_bundle_is_served_gzipped_to_a_browser_that_takes_gzip_and_plain_to_one_that_does_not()
+    {
+        using var zipped = new HttpRequestMessage(HttpMethod.Get, "app/scalar.js");
+        zipped.Headers.AcceptEncoding.ParseAdd("gzip, deflate, br");
+        using var gz = await _app.Client.SendAsync(zipped);
+        Assert.Equal(HttpStatusCode.OK, gz.StatusCode);
+        Assert.Equal("gzip", Assert.Single(gz.Content.Headers.ContentEncoding));
+        Assert.Contains("Accept-Encoding", gz.Headers.Vary);
+        await using var unzip = new System.IO.Compression.GZipStream(await gz.Content.ReadAsStreamAsync(), System.IO.Compression.CompressionMode.Decompress);
+        using var reader = new StreamReader(unzip);
+        var fromGzip = await reader.ReadToEndAsync();
+
+        using var plain = await _app.Client.GetAsync("app/scalar.js");
+        Assert.Empty(plain.Content.Headers.ContentEncoding);
+        Assert.Equal("text/javascript", plain.Content.Headers.ContentType?.MediaType);
+        var text = await plain.Content.ReadAsStringAsync();
+        Assert.Contains("createApiReference", text, StringComparison.Ordinal);
+        Assert.Equal(text, fromGzip);
+
+        using var again = new HttpRequestMessage(HttpMethod.Get, "app/scalar.js");
+        again.Headers.IfNoneMatch.Add(plain.Headers.ETag!);
+        using var cached = await _app.Client.SendAsync(again);
+        Assert.Equal(HttpStatusCode.NotModified, cached.StatusCode);
+    }
+
     [Theory]
     [InlineData("/app/nothing.js")]
     [InlineData("/nothing")]

@@ -107,8 +107,11 @@ export function qs(params) {
   return s ? `?${s}` : '';
 }
 
-/** Every page of a list (for pickers: users, sequences), up to max items. */
-export async function all(path, max = 1000) {
+/**
+ * Every page of a list (for pickers: users, sequences; a contact list's members), up to max items.
+ * onPage(items so far) is told after each page; it returns false to stop there.
+ */
+export async function all(path, max = 1000, onPage = null) {
   const items = [];
   let cursor = null;
   do {
@@ -116,6 +119,7 @@ export async function all(path, max = 1000) {
     const page = await get(`${path}${sep}limit=200${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`);
     items.push(...(page.items ?? []));
     cursor = page.nextCursor ?? null;
+    if (onPage?.(items) === false) break;
   } while (cursor && items.length < max);
   return items;
 }

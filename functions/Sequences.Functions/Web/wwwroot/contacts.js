@@ -1,10 +1,11 @@
-// Contacts: the index (search, pages, select, enroll selected), a contact's page, an enrollment's timeline.
+// Contacts: the index (search, pages, select, enroll selected or add them to a new list), a contact's page, an enrollment's timeline.
 import { get, post, put, qs, notAvailable } from './api.js';
 import { h, clear, field, select, problemBox, confirmDialog, openDialog, announce, debounce, add } from './dom.js';
 import { loadUsers, cachedUsers, userName, actingAs, contactName } from './state.js';
 import { timeEl, allZones, localToIso, todayIn } from './time.js';
 import { pager } from './sequences.js';
 import { openEnrollPanel } from './enroll.js';
+import { staticListDialog } from './lists.js';
 import { refresh } from './main.js';
 
 export async function list(view) {
@@ -15,11 +16,12 @@ export async function list(view) {
   const count = h('span', { class: 'muted', text: '0 selected' });
   const enrollBtn = h('button', { type: 'button', class: 'primary', text: 'Enroll selected', disabled: true,
     onclick: () => openEnrollPanel({ contacts: [...selected.values()], onDone: () => {} }) });
+  const listBtn = h('button', { type: 'button', text: 'Add to new list', disabled: true, onclick: () => staticListDialog([...selected.keys()]) });
   const pages = pager(load);
-  const updateCount = () => { count.textContent = `${selected.size} selected`; enrollBtn.disabled = selected.size === 0; };
+  const updateCount = () => { count.textContent = `${selected.size} selected`; enrollBtn.disabled = listBtn.disabled = selected.size === 0; };
   add(view, h('h1', { text: 'Contacts' }),
     h('div', { class: 'row' }, field('Search contacts', search),
-      h('div', { class: 'toolbar' }, h('button', { type: 'button', text: 'New contact', onclick: () => contactDialog(null) }), enrollBtn, count)), out);
+      h('div', { class: 'toolbar' }, h('button', { type: 'button', text: 'New contact', onclick: () => contactDialog(null) }), enrollBtn, listBtn, count)), out);
   search.addEventListener('input', debounce(() => { pages.reset(); load(null); }, 300));
 
   async function load(cursor) {

@@ -237,10 +237,14 @@ async function chooseSequence(container, chosen) {
   id.focus();
 }
 
-/** Opens the enroll panel: from a sequence (choose the contact) or a contact (choose the sequence). */
-export async function openEnrollPanel({ sequence, contact, contacts, onDone }) {
+/**
+ * Opens the enroll panel: from a sequence (choose the contact) or a contact (choose the sequence);
+ * for contacts (up to 50, each customisable) the bulk panel; for all of a list's contacts the list panel.
+ */
+export async function openEnrollPanel({ sequence, contact, contacts, list, onDone }) {
   await loadUsers();
-  if (contacts) return bulkPanel(sequence, contacts, onDone);
+  if (list) return withSequence(sequence, contacts.length, s => listPanel(s, list, contacts, onDone));
+  if (contacts) return withSequence(sequence, contacts.length, s => bulkPanel(s, contacts, onDone));
   const body = h('div');
   const d = openDialog({ title: contact ? `Enroll ${contactName(contact)}` : `Enroll in ${sequence.name}`, body, panel: true, onclose: onDone });
   if (!sequence) {
@@ -380,14 +384,42 @@ function refusal(e, o, sendLaterAt, close) {
 // ---- Bulk --------------------------------------------------------------------------------------
 
 const MAX_BULK = 50;
+const plural = n => `${n} contact${n === 1 ? '' : 's'}`;
+
+/** Opens a panel for a sequence: the one given, or the one chosen first in a small dialog. */
+async function withSequence(sequence, count, open) {
+  if (sequence) return open(sequence);
+  const body = h('div');
+  const d = openDialog({ title: `Enroll ${plural(count)}`, body });
+  await chooseSequence(body, s => { d.close(); open(s); });
+}
+
+/**
+ * The one way the panels enroll several contacts: the bulk endpoint, at most MAX_BULK contacts a
+ * request, one request after another (so each batch's first emails are spaced after the last's).
+ * onBatch(results so far) after each request. A contact's refusal is a result; a refused request
+ * throws, after the results of the batches before it were reported.
+ */
+async function enrollInBatches(sequence, common, contacts, onBatch) {
+  const results = [];
+  for (let i = 0; i < contacts.length; i += MAX_BULK) {
+    const r = await post(`/api/sequences/${encodeURIComponent(sequence.id)}/enrollments/batch`, { ...common, contacts: contacts.slice(i, i + MAX_BULK) });
+    results.push(...r.results);
+    onBatch?.(results);
+  }
+  return results;
+}
+
+/** The bulk endpoint's results: each contact, its outcome, and its first step's planned time in the panel's zone. */
+function resultsTable(results, nameOf, zone) {
+  return h('table', { class: 'bulk-results' }, h('caption', { class: 'visually-hidden', text: 'Results' }),
+    h('thead', {}, h('tr', {}, ['Contact', 'Result', `First step (${zone})`].map(t => h('th', { scope: 'col', text: t })))),
+    h('tbody', {}, results.map(x => h('tr', { 'data-contact': x.contactId }, h('td', { text: nameOf(x.contactId) }),
+      h('td', {}, x.error ? [h('span', { class: 'code', text: x.error.code }), `: ${x.error.detail ?? ''}`] : x.status),
+      h('td', {}, x.nextActionAt ? timeEl(x.nextActionAt, zone) : '—')))));
+}
 
 async function bulkPanel(sequence, contactsIn, onDone) {
-  if (!sequence) {
-    const body = h('div');
-    const d = openDialog({ title: `Enroll ${contactsIn.length} contacts`, body });
-    await chooseSequence(body, s => { d.close(); bulkPanel(s, contactsIn, onDone); });
-    return;
-  }
   const batch = contactsIn.slice(0, MAX_BULK).map(c => ({ contact: c, tokens: {}, emailOverrides: {}, done: null }));
   const o = newOptions(sequence);
   const body = h('div');
@@ -437,44 +469,37 @@ async function bulkPanel(sequence, contactsIn, onDone) {
       }
       add(listEl, li);
     }
-    const n = pending().length;
-    enrollAll.textContent = `Enroll ${n} contact${n === 1 ? '' : 's'}`;
-    enrollAll.disabled = n === 0;
+    enrollAll.textContent = `Enroll ${plural(pending().length)}`;
+    enrollAll.disabled = pending().length === 0;
   }
   search.addEventListener('input', drawList);
 
   async function run(items) {
     clear(results);
     const common = requestFields(sequence, o);
-    const req = { ...common, contacts: items.map(b => {
+    const contacts = items.map(b => {
       const c = { contactId: b.contact.id };
       const t = Object.fromEntries(Object.entries(b.tokens).filter(([, v]) => v));
       if (Object.keys(t).length) c.tokens = t;
       const eo = emailOverrides(sequence, b.emailOverrides);
       if (eo) c.emailOverrides = eo;
       return c;
-    }) };
+    });
+    const nameOf = id => { const b = batch.find(y => y.contact.id === id); return b ? contactName(b.contact) : id; };
     try {
-      const r = await post(`/api/sequences/${encodeURIComponent(sequence.id)}/enrollments/batch`, req);
-      for (const x of r.results) {
+      const r = await enrollInBatches(sequence, common, contacts);
+      for (const x of r) {
         const b = batch.find(y => y.contact.id === x.contactId);
         if (b) b.done = x;
       }
-      add(results, h('p', { class: r.failed ? 'notice' : 'success', role: 'status', text: `${r.enrolled} enrolled, ${r.failed} not enrolled.` }),
-        h('table', { class: 'bulk-results' }, h('caption', { class: 'visually-hidden', text: 'Results' }),
-          h('thead', {}, h('tr', {}, ['Contact', 'Result', `First step (${o.timeZone})`].map(t => h('th', { scope: 'col', text: t })))),
-          h('tbody', {}, r.results.map(x => {
-            const b = batch.find(y => y.contact.id === x.contactId);
-            return h('tr', { 'data-contact': x.contactId }, h('td', { text: b ? contactName(b.contact) : x.contactId }),
-              h('td', {}, x.error ? [h('span', { class: 'code', text: x.error.code }), `: ${x.error.detail ?? ''}`] : x.status),
-              h('td', {}, x.nextActionAt ? timeEl(x.nextActionAt, o.timeZone) : '—'));
-          }))));
+      const failed = r.filter(x => x.error).length;
+      add(results, h('p', { class: failed ? 'notice' : 'success', role: 'status', text: `${r.length - failed} enrolled, ${failed} not enrolled.` }),
+        resultsTable(r, nameOf, o.timeZone));
       drawList();
     } catch (e) { add(results, refusal(e, o, iso => { optionsEl.setLater(iso); run(items); }, () => d.close())); }
   }
   enrollAll.addEventListener('click', async () => {
-    const n = pending().length;
-    const what = `${n} contact${n === 1 ? '' : 's'}`;
+    const what = plural(pending().length);
     if (await confirmDialog(`Enroll ${what}`, `Enroll ${what} in "${sequence.name}"?`, `Enroll ${what}`)) run(pending());
   });
 
@@ -483,5 +508,92 @@ async function bulkPanel(sequence, contactsIn, onDone) {
   add(body, h('div', { class: 'split' }, left, right));
   add(d.dialog, h('div', { class: 'dlg-foot panel-foot' }, results, h('div', { class: 'actions' }, enrollAll)));
   drawAll();
+  optionsEl.querySelector('select')?.focus();
+}
+
+// ---- A list ------------------------------------------------------------------------------------
+
+/** What a refusal's code means, in a few words (others show the API's own detail). */
+const REFUSED = {
+  ALREADY_ENROLLED: 'already in a sequence', CONTACT_UNSUBSCRIBED: 'unsubscribed', CONTACT_PREVIOUSLY_BOUNCED: 'bounced before',
+  CONTACT_HAS_NO_EMAIL: 'no email address', MISSING_TOKEN_VALUES: 'a token has no value', SEND_LIMIT_REACHED: "over the sender's daily limit",
+};
+
+/**
+ * Every contact of a list, with the settings they all share (a list can hold thousands: no
+ * per-contact edits), enrolled MAX_BULK a request with progress; refusals summarised by code.
+ */
+function listPanel(sequence, list, contacts, onDone) {
+  const o = newOptions(sequence);
+  const body = h('div');
+  const d = openDialog({ title: `Enroll ${list.name} in ${sequence.name}`, body, panel: true, onclose: onDone });
+  const byId = new Map(contacts.map(c => [c.id, c]));
+  const nameOf = id => (byId.has(id) ? contactName(byId.get(id)) : id);
+  const done = new Map();
+  const pending = () => contacts.filter(c => !done.has(c.id));
+  const left = h('section', { 'aria-labelledby': 'list-all' });
+  const resultsBox = h('div');
+  const tokensBox = h('div');
+  const progress = h('progress', { max: contacts.length, value: 0, 'aria-label': 'Enrollment progress' });
+  const progressText = h('p', { class: 'progress-text', role: 'status', tabindex: '-1' });
+  const progressBox = h('div', { class: 'progress', hidden: true }, progress, progressText);
+  const outcome = h('div');
+  const enrollBtn = h('button', { type: 'button', class: 'primary' });
+  let optionsEl;
+
+  function drawAll() {
+    optionsEl = optionsForm(sequence, o, startChanged => { if (startChanged) drawAll(); });
+    add(clear(left), h('h3', { id: 'list-all', text: 'Settings for all contacts' }), optionsEl, tokensBox);
+    add(clear(tokensBox), h('h3', { text: 'Tokens for all contacts' }), tokenInputs(customTokens(tokensUsed(sequence, o.startAtStep)), o.tokens, null, () => {}));
+  }
+  const drawButton = () => { enrollBtn.textContent = `Enroll ${plural(pending().length)}`; enrollBtn.disabled = !pending().length; };
+  const report = finished => {
+    const enrolled = [...done.values()].filter(x => !x.error).length;
+    const refused = done.size - enrolled;
+    progress.value = done.size;
+    progressText.textContent = `Enrolled ${enrolled} of ${contacts.length}${finished ? '.' : '…'}${refused ? ` ${refused} not enrolled.` : ''}`;
+  };
+  const summary = () => {
+    const byCode = new Map();
+    for (const x of done.values()) if (x.error) byCode.set(x.error.code, [...(byCode.get(x.error.code) ?? []), x]);
+    const planned = [...done.values()].map(x => x.nextActionAt).filter(Boolean).sort((a, b) => Date.parse(a) - Date.parse(b));
+    return [
+      planned.length ? h('p', {}, `First steps planned (${o.timeZone}): `, timeEl(planned[0], o.timeZone), planned.length > 1 ? [' to ', timeEl(planned[planned.length - 1], o.timeZone)] : null, '.') : null,
+      byCode.size ? h('div', { class: 'notice' }, h('h4', { text: 'Not enrolled' }), h('ul', { class: 'refusals' }, [...byCode].map(([code, xs]) => h('li', { 'data-code': code },
+        h('span', { class: 'code', text: code }), ` (${REFUSED[code] ?? xs[0].error.detail ?? ''}): ${plural(xs.length)} — `,
+        xs.slice(0, 5).map(x => nameOf(x.contactId)).join(', '), xs.length > 5 ? ` and ${xs.length - 5} more` : '')))) : null,
+    ];
+  };
+
+  async function run() {
+    enrollBtn.disabled = true;
+    clear(outcome);
+    progressBox.hidden = false;
+    report(false);
+    try {
+      await enrollInBatches(sequence, requestFields(sequence, o), pending().map(c => ({ contactId: c.id })), results => {
+        for (const x of results) done.set(x.contactId, x);
+        report(false);
+      });
+      report(true);
+    } catch (e) {
+      add(outcome, refusal(e, o, iso => { optionsEl.setLater(iso); run(); }, () => d.close()));
+    }
+    add(clear(resultsBox), h('h4', { text: 'Results' }), summary(), resultsTable([...done.values()], nameOf, o.timeZone));
+    drawButton();
+    progressText.focus();
+  }
+  enrollBtn.addEventListener('click', async () => {
+    const what = plural(pending().length);
+    if (await confirmDialog(`Enroll ${what}`, `Enroll ${what} from "${list.name}" in "${sequence.name}"? They are sent ${MAX_BULK} at a time.`, `Enroll ${what}`)) run();
+  });
+
+  const few = contacts.slice(0, 10).map(contactName).join(', ');
+  add(body, h('div', { class: 'split' }, left, h('section', { 'aria-labelledby': 'list-contacts' },
+    h('h3', { id: 'list-contacts', text: `${plural(contacts.length)} from ${list.name}` }),
+    h('p', { class: 'muted', text: contacts.length > 10 ? `${few} and ${contacts.length - 10} more.` : `${few}.` }), resultsBox)));
+  add(d.dialog, h('div', { class: 'dlg-foot panel-foot' }, h('div', {}, progressBox, outcome), h('div', { class: 'actions' }, enrollBtn)));
+  drawAll();
+  drawButton();
   optionsEl.querySelector('select')?.focus();
 }

@@ -3,6 +3,7 @@ import { h, clear, problemBox, openDialog, field, add } from './dom.js';
 import { loadUsers, actingAs, setActingAs, usersListed, ensureUsers } from './state.js';
 import * as seq from './sequences.js';
 import * as people from './contacts.js';
+import * as lists from './lists.js';
 import * as work from './work.js';
 import * as admin from './admin.js';
 
@@ -12,6 +13,8 @@ const routes = [
   [/^\/enrollments\/([^/]+)$/, () => people.enrollment],
   [/^\/contacts$/, () => people.list],
   [/^\/contacts\/([^/]+)$/, () => people.page],
+  [/^\/lists$/, () => lists.list],
+  [/^\/lists\/([^/]+)$/, () => lists.page],
   [/^\/scheduled$/, () => work.scheduled],
   [/^\/tasks$/, () => work.tasks],
   [/^\/users$/, () => admin.users],

@@ -261,11 +261,45 @@ public class EnrollmentDecisionsTests
     }
 
     [Fact]
-    public void Unenrolling_during_a_send_waits_for_the_lease()
+    public void Unenrolling_during_a_send_is_recorded_as_a_request_and_changes_nothing_else()
     {
         var claimed = Assert.IsType<StepDecision.SendEmail>(Due(Waiting(), Monday9)).Claimed;
-        var wait = Assert.IsType<EndDecision.WaitForStep>(EnrollmentDecisions.OnEnd(claimed, EndReasons.Manual, Monday9.AddSeconds(1)));
-        Assert.Equal(claimed.LeaseUntil, wait.Until);
+        var request = Assert.IsType<EndDecision.Request>(EnrollmentDecisions.OnEnd(claimed, EndReasons.Manual, Monday9.AddSeconds(1), "by a rep"));
+        var state = request.Transition.State;
+        Assert.Equal(new StopRequest(StopActions.Unenroll, EndReasons.Manual, "by a rep", Monday9.AddSeconds(1)), state.PendingStop);
+        Assert.Equal((EnrollmentStatus.Active, StepPhase.Executing, claimed.ClaimRevision, claimed.Revision + 1), (state.Status, state.Phase, state.ClaimRevision, state.Revision));
+        // Asked again: the same request stands.
+        Assert.IsType<EndDecision.AlreadyEnded>(EnrollmentDecisions.OnEnd(state, EndReasons.Manual, Monday9.AddSeconds(2)));
+    }
+
+    [Fact]
+    public void The_fence_stops_a_claimed_email_once_an_unenroll_was_requested_and_ends_the_enrollment()
+    {
+        var claimed = Assert.IsType<StepDecision.SendEmail>(Due(Waiting(), Monday9)).Claimed;
+        Assert.Null(EnrollmentDecisions.OnFence(claimed, claimed, Monday9));
+        var requested = Assert.IsType<EndDecision.Request>(EnrollmentDecisions.OnEnd(claimed, EndReasons.Replied, Monday9, "Reply")).Transition.State;
+
+        var stop = EnrollmentDecisions.OnFence(requested, claimed, Monday9.AddSeconds(1));
+
+        Assert.NotNull(stop);
+        Assert.Equal((EnrollmentStatus.Unenrolled, EndReasons.Replied, (StopRequest?)null, (DateTimeOffset?)null),
+            (stop.State.Status, stop.State.EndReason, stop.State.PendingStop, stop.State.LeaseUntil));
+        Assert.DoesNotContain(stop.State.Events, x => x.Type == EventTypes.EmailSent);
+        Assert.Contains("was not sent", stop.State.Events[^1].Detail, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_pause_requested_during_a_send_applies_once_the_email_is_recorded()
+    {
+        var claimed = Assert.IsType<StepDecision.SendEmail>(Due(Waiting(), Monday9)).Claimed;
+        var requested = Assert.IsType<EndDecision.Request>(EnrollmentDecisions.OnPause(claimed, Monday9)).Transition.State;
+        var sent = EnrollmentDecisions.OnEmailSent(requested, ThreeEmails, SomeEmail("<m1@acme.test>", "Hello Ann"), Monday9.AddSeconds(1)).State;
+
+        // The guard lets the runner decide at once (step 2 is not due yet), and the decision is the pause.
+        Assert.Null(EnrollmentDecisions.Guard(sent, Monday9.AddSeconds(1)));
+        var paused = Assert.IsType<StepDecision.Apply>(Due(sent, Monday9.AddSeconds(1))).Transition.State;
+
+        Assert.Equal((EnrollmentStatus.Paused, 2, (StopRequest?)null), (paused.Status, paused.CurrentStep, paused.PendingStop));
     }
 
     [Fact]
@@ -338,10 +372,12 @@ public class InboundDecisionTests
     }
 
     [Fact]
-    public void A_reply_while_an_email_is_leaving_waits_for_that_send()
+    public void A_reply_while_an_email_is_leaving_is_recorded_at_once_and_ends_the_enrollment_through_a_request()
     {
         var claimed = Fixtures.Waiting() with { Phase = Model.StepPhase.Executing, ClaimRevision = 1, LeaseUntil = Fixtures.Monday9.AddMinutes(1), Revision = 2 };
-        Assert.IsType<Decisions.EndDecision.WaitForStep>(Inbound.InboundDecisions.OnNews(claimed, Reply, Model.EndReasons.Replied, Fixtures.Monday9));
+        var request = Assert.IsType<Decisions.EndDecision.Request>(Inbound.InboundDecisions.OnNews(claimed, Reply, Model.EndReasons.Replied, Fixtures.Monday9));
+        Assert.Equal(Model.EventTypes.ReplyReceived, request.Transition.State.Events[^1].Type);
+        Assert.Equal(Model.EndReasons.Replied, request.Transition.State.PendingStop?.Reason);
     }
 
     [Theory]

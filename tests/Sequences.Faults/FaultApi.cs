@@ -103,23 +103,37 @@ internal sealed class FaultApi(Func<HttpClient> client)
         return json.GetProperty("id").GetString()!;
     }
 
-    /// <summary>Enrolls; a retry that finds the contact already enrolled (the first attempt went through) answers that enrollment.</summary>
+    /// <summary>
+    /// Enrolls; a retry that finds the contact already enrolled (the first attempt went through)
+    /// answers that enrollment. A process killed between reserving the contact and writing the
+    /// enrollment leaves a reservation that lapses after 30 s: until then, try again.
+    /// </summary>
     public async Task<string> EnrollAsync(string sequenceId, string contactId, string sender, CancellationToken ct)
     {
-        using var response = await SendAsync(h => h.PostAsJsonAsync($"/api/sequences/{sequenceId}/enrollments", new { contactId, senderUserId = sender }, ct), ct);
-        var text = await response.Content.ReadAsStringAsync(ct);
-        if (response.StatusCode == HttpStatusCode.Conflict && text.Contains("ALREADY_ENROLLED", StringComparison.Ordinal))
+        var deadline = DateTimeOffset.UtcNow.AddMinutes(2);
+        while (true)
         {
+            using var response = await SendAsync(h => h.PostAsJsonAsync($"/api/sequences/{sequenceId}/enrollments", new { contactId, senderUserId = sender }, ct), ct);
+            var text = await response.Content.ReadAsStringAsync(ct);
+            if (response.IsSuccessStatusCode)
+            {
+                return JsonDocument.Parse(text).RootElement.GetProperty("id").GetString()!;
+            }
+
+            if (response.StatusCode != HttpStatusCode.Conflict || !text.Contains("ALREADY_ENROLLED", StringComparison.Ordinal) || DateTimeOffset.UtcNow > deadline)
+            {
+                throw new InvalidOperationException($"Enrolling {contactId} → {(int)response.StatusCode}: {text}");
+            }
+
             var list = await JsonAsync(h => h.GetAsync($"/api/contacts/{contactId}/enrollments", ct), ct);
-            return list.GetProperty("items").EnumerateArray().First(e => e.GetProperty("sequenceId").GetString() == sequenceId).GetProperty("id").GetString()!;
-        }
+            if (list.GetProperty("items").EnumerateArray().FirstOrDefault(e => e.GetProperty("sequenceId").GetString() == sequenceId) is { ValueKind: JsonValueKind.Object } found)
+            {
+                return found.GetProperty("id").GetString()!;
+            }
 
-        if (!response.IsSuccessStatusCode)
-        {
-            throw new InvalidOperationException($"Enrolling {contactId} → {(int)response.StatusCode}: {text}");
+            Interlocked.Increment(ref _retries);
+            await Task.Delay(TimeSpan.FromSeconds(3), ct);
         }
-
-        return JsonDocument.Parse(text).RootElement.GetProperty("id").GetString()!;
     }
 
     public async Task<EnrollmentView> EnrollmentAsync(string id, CancellationToken ct)

@@ -20,7 +20,7 @@ internal static class RaceRun
         var ids = (await Runs.EnrollAllAsync(apps.Api, sequence, "race", o.Races, ct)).ToList();
 
         // Each race starts once its first email has arrived: the second is due StepDelay later.
-        var fired = new ConcurrentDictionary<string, DateTimeOffset>(StringComparer.Ordinal);
+        var fired = new ConcurrentDictionary<string, (DateTimeOffset At, int Status)>(StringComparer.Ordinal);
         var pending = ids.Select((id, i) => (Id: id, Index: i)).ToList();
         var races = new List<Task>();
         var deadline = DateTimeOffset.UtcNow + o.Deadline;
@@ -47,7 +47,7 @@ internal static class RaceRun
         var views = await apps.Api.EnrollmentsAsync(ids, ct);
         // Read afresh: every file is complete now, so its time is its arrival.
         var received = Received.FromFolder(lab.Sink.MailDirectory);
-        int afterEnd = 0, afterAck = 0, emailFirst = 0, stopFirst = 0, repliesUnrecorded = 0;
+        int afterEnd = 0, afterAck = 0, accepted = 0, emailFirst = 0, stopFirst = 0, repliesUnrecorded = 0;
         foreach (var (e, index) in views.Select(v => (v, ids.IndexOf(v.Id))))
         {
             var arrivals = Enumerable.Range(1, 2).SelectMany(step => received.Of(MessageIds.For(e.Id, step, e.Domain))).ToList();
@@ -56,7 +56,9 @@ internal static class RaceRun
             stopFirst += stopped ? 1 : 0;
             emailFirst += e.Status == "finished" ? 1 : 0;
             var late = stopped ? arrivals.Count(a => a > e.EndedAt) : 0;
-            var ack = index % 2 == 0 && fired.TryGetValue(e.Id, out var at) ? arrivals.Count(a => a > at) : 0;
+            // 200: ended, nothing more may leave; 202: accepted while the email was being sent (it may still arrive).
+            var ack = index % 2 == 0 && fired.TryGetValue(e.Id, out var f) && f.Status == 200 ? arrivals.Count(a => a > f.At) : 0;
+            accepted += index % 2 == 0 && fired.TryGetValue(e.Id, out var g) && g.Status == 202 ? 1 : 0;
             // A reply is recorded even on an enrollment that finished first; an unenroll of a finished one is a no-op.
             var unrecorded = index % 2 == 1 && !e.Events.Any(x => x.Type == "replyReceived");
             afterEnd += late;
@@ -73,13 +75,14 @@ internal static class RaceRun
         report.Add("races", "won by the email (finished) / by the unenroll or reply (unenrolled)", $"{emailFirst} / {stopFirst}");
         report.Expect("races", "emails arriving after the unenroll or reply was recorded", afterEnd, 0);
         report.Expect("races", "emails arriving after an unenroll was acknowledged (200)", afterAck, 0);
+        report.Add("races", "unenrolls accepted while the step's email was being sent (202)", accepted);
         report.Expect("races", "replies not recorded on the timeline", repliesUnrecorded, 0);
         log($"   {fired.Count} races: the email first {emailFirst}, the stop first {stopFirst}; {afterEnd} emails after the stop was recorded, {afterAck} after an unenroll was acknowledged; {repliesUnrecorded} replies not recorded");
     }
 
     /// <summary>Waits until about the second step's due time (a little before to a little after) and unenrolls (even) or replies (odd).</summary>
     private static async Task FireAsync(FaultApi api, string id, int index, DateTimeOffset firstArrived, TimeSpan delay,
-        ConcurrentDictionary<string, DateTimeOffset> fired, CancellationToken ct)
+        ConcurrentDictionary<string, (DateTimeOffset At, int Status)> fired, CancellationToken ct)
     {
         // Spread over -1 s … +3 s around the due time (the engine's timers fire a little late).
         var offset = TimeSpan.FromMilliseconds(-1000 + (index * 397 % 4000));
@@ -89,18 +92,11 @@ internal static class RaceRun
             await Task.Delay(wait, ct);
         }
 
-        if (index % 2 == 0)
-        {
-            using var response = await api.SendAsync(h => h.PostAsync($"/api/enrollments/{id}/unenroll", null, ct), ct);
-            response.EnsureSuccessStatusCode();
-        }
-        else
-        {
-            using var response = await api.SendAsync(h => h.PostAsync("/api/inbound/email", Reply(id, index), ct), ct);
-            response.EnsureSuccessStatusCode();
-        }
-
-        fired[id] = DateTimeOffset.UtcNow;
+        using var response = index % 2 == 0
+            ? await api.SendAsync(h => h.PostAsync($"/api/enrollments/{id}/unenroll", null, ct), ct)
+            : await api.SendAsync(h => h.PostAsync("/api/inbound/email", Reply(id, index), ct), ct);
+        response.EnsureSuccessStatusCode();
+        fired[id] = (DateTimeOffset.UtcNow, (int)response.StatusCode);
     }
 
     /// <summary>The contact's answer to the first email, as raw MIME.</summary>

@@ -1,3 +1,5 @@
+using System.Net;
+using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
 using Sequences.Core.Errors;
 using Sequences.Core.Model;
@@ -106,19 +108,46 @@ public class DurabilityTests
     }
 
     [Fact]
-    public async Task An_unenroll_during_a_send_waits_for_it_and_nothing_leaves_afterwards()
+    public async Task An_unenroll_during_a_send_is_accepted_at_once_and_applied_when_the_step_settles_with_nothing_sent()
     {
         await using var app = await StartAsync(settings: NoLocalTriggers);
         var (to, enrollmentId) = await HeldStepAsync(app, leaseLeft: TimeSpan.FromSeconds(3)); // a worker holds step 1 right now
 
-        var started = DateTimeOffset.UtcNow;
-        var ended = await app.PostAsync($"/api/enrollments/{enrollmentId}/unenroll");
-        Assert.True(DateTimeOffset.UtcNow - started >= TimeSpan.FromSeconds(2.5), "the unenroll was acknowledged while the step was held");
-        Assert.Equal("unenrolled", ended.GetProperty("status").GetString());
+        using var response = await app.Client.PostAsync($"/api/enrollments/{enrollmentId}/unenroll", null);
+        var accepted = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        Assert.Equal("active", accepted.GetProperty("status").GetString());
+        Assert.Equal("unenroll", accepted.GetProperty("pendingStop").GetProperty("action").GetString());
 
-        // The held step's activity runs again (its worker died): it must not send now.
+        // The holder died: once its lease ends, the step is settled (in doubt, not resent) and the unenroll applied.
+        await Task.Delay(TimeSpan.FromSeconds(3.5));
         await app.RunStepAsync(enrollmentId);
+        var state = await app.EnrollmentAsync(enrollmentId);
+        Assert.Equal(("unenrolled", "MANUAL", false), (state.GetProperty("status").GetString(), state.GetProperty("endReason").GetString(), state.TryGetProperty("pendingStop", out _)));
         await Task.Delay(500);
+        Assert.Empty(await (await MailDevServer.SharedAsync()).MessagesToAsync(to, default));
+    }
+
+    [Fact]
+    public async Task An_unenroll_accepted_after_the_claim_stops_the_email_at_the_fence()
+    {
+        // The worker has claimed the step (the pre-send record is written) and is about to hand the email over.
+        var gate = new ClaimGate(holdAfterWrite: true);
+        await using var app = await StartAsync(replace: services => gate.Install(services));
+        var to = await app.SeedPeopleAsync();
+        var seq = await app.CreateSequenceAsync([MailStep("PT0S", "Fenced", "1")]);
+        var enrollment = await app.EnrollAsync(seq);
+
+        await gate.Reached.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        using var response = await app.Client.PostAsync($"/api/enrollments/{enrollment}/unenroll", null);
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        gate.Release.SetResult();
+
+        var state = await Eventually.ValueAsync(() => app.EnrollmentAsync(enrollment), s => s.GetProperty("status").GetString() == "unenrolled",
+            TimeSpan.FromSeconds(30), "the unenroll applied at the fence");
+        Assert.DoesNotContain(state.GetProperty("events").EnumerateArray(), e => e.GetProperty("type").GetString() == "emailSent");
+        Assert.Contains("was not sent", state.GetProperty("events").EnumerateArray().Last().GetProperty("detail").GetString(), StringComparison.Ordinal);
+        await Task.Delay(1000);
         Assert.Empty(await (await MailDevServer.SharedAsync()).MessagesToAsync(to, default));
     }
 
@@ -166,9 +195,14 @@ public class DurabilityTests
         return (to, enrollmentId);
     }
 
-    /// <summary>Holds the first claim of an email step (the pre-send write) until released, then lets it through.</summary>
-    private sealed class ClaimGate
+    /// <summary>
+    /// Holds the first claim of an email step (the pre-send write) until released, then lets it
+    /// through; with <paramref name="holdAfterWrite"/>, writes it first and holds the worker after.
+    /// </summary>
+    private sealed class ClaimGate(bool holdAfterWrite = false)
     {
+        public bool HoldAfterWrite => holdAfterWrite;
+
         public TaskCompletionSource Reached { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
         public TaskCompletionSource Release { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -188,6 +222,13 @@ public class DurabilityTests
                 if (enrollment.Phase != StepPhase.Executing || !gate.Reached.TrySetResult())
                 {
                     return await inner.ReplaceAsync(enrollment, etag, cancellationToken);
+                }
+
+                if (gate.HoldAfterWrite)
+                {
+                    var written = await inner.ReplaceAsync(enrollment, etag, cancellationToken);
+                    await gate.Release.Task;
+                    return written;
                 }
 
                 await gate.Release.Task;

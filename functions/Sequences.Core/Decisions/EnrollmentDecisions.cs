@@ -29,6 +29,12 @@ public static class EnrollmentDecisions
             return new StepDecision.Done($"enrollment ended ({e.EndReason})");
         }
 
+        if (e.PendingStop is not null && e.Phase != StepPhase.Executing)
+        {
+            // An unenroll or pause accepted while the step was in flight: apply it now.
+            return null;
+        }
+
         if (e.Status == EnrollmentStatus.Paused)
         {
             return new StepDecision.Idle("enrollment paused (resuming wakes it)");
@@ -51,6 +57,11 @@ public static class EnrollmentDecisions
         if (Guard(e, now) is { } guarded)
         {
             return guarded;
+        }
+
+        if (e.PendingStop is { } stop)
+        {
+            return new StepDecision.Apply(ApplyStop(e, stop, now));
         }
 
         if (sequence is null || sequence.DeletedAt is not null)
@@ -222,22 +233,55 @@ public static class EnrollmentDecisions
         return Advance(withEvent, sequence, now, now);
     }
 
-    /// <summary>Ends an enrollment (unenroll) unless it has ended; waits while an email may be leaving.</summary>
+    /// <summary>
+    /// Ends an enrollment (unenroll) unless it has ended. While a worker holds the step (an email
+    /// may be leaving) the unenroll is recorded as a request the worker applies: before it hands the
+    /// email over (which then does not leave) or right after.
+    /// </summary>
     public static EndDecision OnEnd(Enrollment e, string reason, DateTimeOffset now, string? detail = null)
     {
-        if (e.IsEnded)
+        if (e.IsEnded || e.PendingStop is { Action: StopActions.Unenroll })
         {
             return new EndDecision.AlreadyEnded(e);
         }
 
-        // Once an unenroll is acknowledged no email of the enrollment may leave: if a worker holds
-        // the step, the caller waits for that send to finish (or for its lease to run out).
-        if (e.Phase == StepPhase.Executing && e.LeaseUntil is { } lease && lease > now)
+        if (InFlight(e, now))
         {
-            return new EndDecision.WaitForStep(lease);
+            return new EndDecision.Request(Requested(e, new StopRequest(StopActions.Unenroll, reason, detail, now)));
         }
 
         return new EndDecision.Apply(End(e, reason, now, detail));
+    }
+
+    /// <summary>A worker holds the current step and its lease has not run out.</summary>
+    private static bool InFlight(Enrollment e, DateTimeOffset now) =>
+        e.Phase == StepPhase.Executing && e.LeaseUntil is { } lease && lease > now;
+
+    private static Transition Requested(Enrollment e, StopRequest request) =>
+        new(e with { PendingStop = request, Revision = e.Revision + 1 });
+
+    /// <summary>
+    /// The fencing check, right before a claimed email is handed to the transport: if an unenroll or
+    /// pause was accepted since the claim, release the claim and apply it — the email is not sent.
+    /// Null: send (other changes, such as a timeline note, do not stop it).
+    /// </summary>
+    public static Transition? OnFence(Enrollment current, Enrollment claimed, DateTimeOffset now) =>
+        current.PendingStop is { } stop && current.Phase == StepPhase.Executing && current.ClaimRevision == claimed.ClaimRevision
+            ? ApplyStop(current with { Phase = StepPhase.Waiting, ClaimRevision = null, LeaseUntil = null }, stop, now,
+                $"Step {current.CurrentStep}'s email was not sent: the {stop.Action} came first.")
+            : null;
+
+    /// <summary>A stop request whose step is no longer in flight: clear it and apply it.</summary>
+    private static Transition ApplyStop(Enrollment e, StopRequest stop, DateTimeOffset now, string? note = null)
+    {
+        var cleared = e with { PendingStop = null };
+        var detail = note is null ? stop.Detail : $"{stop.Detail} {note}".Trim();
+        return stop.Action switch
+        {
+            StopActions.Pause when e.Status == EnrollmentStatus.Paused => new Transition(cleared with { Revision = e.Revision + 1 }),
+            StopActions.Pause => Pause(cleared, now, note),
+            _ => End(cleared, stop.Reason ?? EndReasons.Manual, now, detail),
+        };
     }
 
     /// <summary>
@@ -258,27 +302,26 @@ public static class EnrollmentDecisions
             Revision = e.Revision + 1,
         });
 
-    /// <summary>Pauses an active enrollment; the rest of the current delay applies on resume.</summary>
+    /// <summary>Pauses an active enrollment; the rest of the current delay applies on resume. While a step is in flight, a request (see <see cref="OnEnd"/>).</summary>
     public static EndDecision OnPause(Enrollment e, DateTimeOffset now)
     {
-        if (e.IsEnded || e.Status == EnrollmentStatus.Paused)
+        if (e.IsEnded || e.Status == EnrollmentStatus.Paused || e.PendingStop is not null)
         {
             return new EndDecision.AlreadyEnded(e);
         }
 
-        if (e.Phase == StepPhase.Executing && e.LeaseUntil is { } lease && lease > now)
-        {
-            return new EndDecision.WaitForStep(lease);
-        }
+        return InFlight(e, now)
+            ? new EndDecision.Request(Requested(e, new StopRequest(StopActions.Pause, null, null, now)))
+            : new EndDecision.Apply(Pause(e, now, null));
+    }
 
-        var paused = e.WithEvent(new TimelineEvent(EventTypes.Paused, now, e.CurrentStep)) with
+    private static Transition Pause(Enrollment e, DateTimeOffset now, string? detail) =>
+        new(e.WithEvent(new TimelineEvent(EventTypes.Paused, now, e.CurrentStep, Detail: detail)) with
         {
             Status = EnrollmentStatus.Paused,
             PausedAt = now,
             Revision = e.Revision + 1,
-        };
-        return new EndDecision.Apply(new Transition(paused));
-    }
+        });
 
     /// <summary>Resumes a paused enrollment: a waiting step is due after the part of its delay that remained.</summary>
     public static Transition? OnResume(Enrollment e, Sequence? sequence, DateTimeOffset now)
@@ -409,6 +452,7 @@ public static class EnrollmentDecisions
             DueAt = null,
             ClaimRevision = null,
             LeaseUntil = null,
+            PendingStop = null,
             Revision = e.Revision + 1,
         })
         { LedgerDeltas = deltas };
@@ -427,6 +471,7 @@ public static class EnrollmentDecisions
             DueAt = null,
             ClaimRevision = null,
             LeaseUntil = null,
+            PendingStop = null,
             Revision = e.Revision + 1,
         })
         {

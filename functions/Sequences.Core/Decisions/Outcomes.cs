@@ -50,8 +50,11 @@ public abstract record EndDecision
 
     public sealed record AlreadyEnded(Enrollment State) : EndDecision;
 
-    /// <summary>A worker holds the current step (an email may be leaving): wait for it to finish.</summary>
-    public sealed record WaitForStep(DateTimeOffset Until) : EndDecision;
+    /// <summary>
+    /// A worker holds the current step (an email may be leaving): write <see cref="Transition"/>,
+    /// which records the request (<see cref="Enrollment.PendingStop"/>) for that worker to apply.
+    /// </summary>
+    public sealed record Request(Transition Transition) : EndDecision;
 
     public sealed record Apply(Transition Transition) : EndDecision;
 }

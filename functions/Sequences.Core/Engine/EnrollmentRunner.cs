@@ -213,6 +213,17 @@ public sealed class EnrollmentRunner(
         // The pre-send record: from here this run owns the step until the lease ends.
         var claimedETag = await writer.WriteAsync(send.Claimed, current, cancellationToken);
 
+        // The fence: an unenroll or pause accepted since the claim (202 to its caller) stops the
+        // email here, before the transport has it.
+        if (await enrollments.GetAsync(send.Claimed.SequenceId, send.Claimed.Id, cancellationToken) is { } fence
+            && fence.ETag != claimedETag
+            && EnrollmentDecisions.OnFence(fence.Value, send.Claimed, time.GetUtcNow()) is { } stop)
+        {
+            logger.SendFenced(send.Claimed.Id, send.Claimed.SequenceId, send.StepNumber, fence.Value.PendingStop!.Action);
+            var stoppedETag = await writer.ApplyAsync(stop, fence, cancellationToken);
+            return new Outcome("sendFenced", null, new Versioned<Enrollment>(stop.State, stoppedETag));
+        }
+
         // Once claimed, finish the step even if the host is stopping: abandoning it mid-send would
         // turn a certain outcome into a doubtful one. Transports bound their own time.
         var ct = CancellationToken.None;

@@ -1,5 +1,4 @@
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Options;
 using Sequences.Core.Decisions;
 using Sequences.Core.Errors;
 using Sequences.Core.Model;
@@ -22,7 +21,6 @@ public sealed class EnrollmentService(
     TransitionWriter writer,
     EnrollmentCache cache,
     IIdGenerator ids,
-    IOptions<SequencesOptions> options,
     TimeProvider time,
     ILogger<EnrollmentService> logger)
 {
@@ -330,8 +328,9 @@ public sealed class EnrollmentService(
         ChangeAsync(enrollmentId, (e, now) => Inbound.InboundDecisions.OnNews(e, news, endReason, now), endReason is not null, cancellationToken);
 
     /// <summary>
-    /// Ends an enrollment. If a worker is sending the current step's email right now, waits for
-    /// it: once this returns, no further email of the enrollment leaves.
+    /// Ends an enrollment. If a worker is sending the current step's email right now, records the
+    /// unenroll as a request (<see cref="Enrollment.PendingStop"/>) that worker applies: before it
+    /// hands the email over, so that it does not leave, or right after.
     /// </summary>
     /// <remarks>
     /// Wake: whether to wake the workflow so that it finishes now. Nothing
@@ -394,7 +393,6 @@ public sealed class EnrollmentService(
     private async Task<Result<Enrollment>> ChangeAsync(
         string enrollmentId, Func<Enrollment, DateTimeOffset, EndDecision> decide, bool wake, CancellationToken cancellationToken)
     {
-        var deadline = time.GetUtcNow() + options.Value.EndWaitLimit;
         for (var attempt = 1; ; attempt++)
         {
             var current = await enrollments.GetAsync(enrollmentId, cancellationToken);
@@ -403,35 +401,30 @@ public sealed class EnrollmentService(
                 return DomainError.NotFound(ErrorCodes.EnrollmentNotFound, "Enrollment", enrollmentId);
             }
 
-            var now = time.GetUtcNow();
-            switch (decide(current.Value, now))
+            var decision = decide(current.Value, time.GetUtcNow());
+            if (decision is EndDecision.AlreadyEnded done)
             {
-                case EndDecision.AlreadyEnded done:
-                    return done.State;
+                return done.State;
+            }
 
-                case EndDecision.WaitForStep wait when now < deadline:
-                    var pause = wait.Until - now;
-                    await Task.Delay(pause < TimeSpan.FromMilliseconds(100) ? pause : TimeSpan.FromMilliseconds(100), time, cancellationToken);
-                    continue;
+            try
+            {
+                // A request (a step in flight) is applied by the worker holding the step: no wake.
+                var (transition, wakeNow) = decision switch
+                {
+                    EndDecision.Apply apply => (apply.Transition, wake),
+                    _ => (((EndDecision.Request)decision).Transition, false),
+                };
+                await writer.ApplyAsync(transition, current, cancellationToken);
+                if (wakeNow)
+                {
+                    await workflows.WakeAsync(enrollmentId, cancellationToken);
+                }
 
-                case EndDecision.WaitForStep:
-                    throw new TimeoutException($"Enrollment {enrollmentId} is still sending after {options.Value.EndWaitLimit}.");
-
-                case EndDecision.Apply apply:
-                    try
-                    {
-                        await writer.ApplyAsync(apply.Transition, current, cancellationToken);
-                        if (wake)
-                        {
-                            await workflows.WakeAsync(enrollmentId, cancellationToken);
-                        }
-
-                        return apply.Transition.State;
-                    }
-                    catch (ConcurrencyException) when (attempt < 20)
-                    {
-                        continue;
-                    }
+                return transition.State;
+            }
+            catch (ConcurrencyException) when (attempt < 20)
+            {
             }
         }
     }

@@ -35,6 +35,9 @@ internal static partial class Logs
     [LoggerMessage(1008, LogLevel.Warning, "Email for enrollment {EnrollmentId} (sequence {SequenceId}, step {Step}) was sent but another worker took the step over; recorded on the current state")]
     public static partial void SentAfterTakeover(this ILogger logger, string enrollmentId, string sequenceId, int step);
 
+    [LoggerMessage(1012, LogLevel.Information, "Email for enrollment {EnrollmentId} (sequence {SequenceId}, step {Step}) was not sent: a {Action} was accepted after the step was claimed")]
+    public static partial void SendFenced(this ILogger logger, string enrollmentId, string sequenceId, int step, string action);
+
     [LoggerMessage(1010, LogLevel.Information, "Contact {ContactId} enrolled as {EnrollmentId} in sequence {SequenceId}, first step due {DueAt}")]
     public static partial void Enrolled(this ILogger logger, string contactId, string enrollmentId, string sequenceId, DateTimeOffset dueAt);
 

@@ -13,9 +13,6 @@ public sealed class SequencesOptions
     /// <summary>How long a worker owns a claimed email step; must exceed the slowest send.</summary>
     public TimeSpan StepLease { get; set; } = TimeSpan.FromMinutes(2);
 
-    /// <summary>How long an unenroll waits for an email that is leaving right now.</summary>
-    public TimeSpan EndWaitLimit { get; set; } = TimeSpan.FromMinutes(2);
-
     /// <summary>
     /// How long a process reuses a sequence, sender or contact it read while running steps.
     /// Edits through another process take up to this long to reach sends. 0 turns caching off.

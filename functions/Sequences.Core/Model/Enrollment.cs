@@ -43,6 +43,22 @@ public static class EndReasons
 /// <summary>Per-step adjustments of one enrollment (HubSpot's "send email in N days", task edits).</summary>
 public sealed record TaskOverride(string? Title, bool? ContinueWithoutCompleting);
 
+/// <summary>
+/// An unenroll or pause accepted while a worker was sending the current step's email: applied by
+/// that worker before it hands the email over (then the email is not sent), or right after the send.
+/// </summary>
+/// <param name="Action"><see cref="StopActions.Unenroll"/> or <see cref="StopActions.Pause"/>.</param>
+/// <param name="Reason">The unenroll's end reason (<see cref="EndReasons"/>); null for a pause.</param>
+/// <param name="Detail">Words for the timeline.</param>
+/// <param name="RequestedAt">When it was accepted.</param>
+public sealed record StopRequest(string Action, string? Reason, string? Detail, DateTimeOffset RequestedAt);
+
+public static class StopActions
+{
+    public const string Unenroll = "unenroll";
+    public const string Pause = "pause";
+}
+
 /// <summary>This enrollment's own subject and body for an email step (HubSpot's "edit this email for this contact").</summary>
 public sealed record EmailOverride(string? Subject, string Body);
 
@@ -90,6 +106,9 @@ public sealed record Enrollment
 
     /// <summary>Until when the claiming worker owns the step; afterwards the claim is in doubt.</summary>
     public DateTimeOffset? LeaseUntil { get; init; }
+
+    /// <summary>An unenroll or pause waiting for the step in flight (null: none).</summary>
+    public StopRequest? PendingStop { get; init; }
 
     public DateTimeOffset EnrolledAt { get; init; }
 

@@ -84,16 +84,16 @@ internal sealed class EnrollmentFunctions(
             : Problems.From(DomainError.NotFound(ErrorCodes.EnrollmentNotFound, "Enrollment", enrollmentId));
 
     [Function(nameof(UnenrollEnrollment))]
-    public async Task<Results<Ok<EnrollmentResponse>, ProblemHttpResult>> UnenrollEnrollment(
+    public async Task<Results<Ok<EnrollmentResponse>, Accepted<EnrollmentResponse>, ProblemHttpResult>> UnenrollEnrollment(
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "api/enrollments/{enrollmentId}/unenroll")] HttpRequest request, string enrollmentId,
         [DurableClient] DurableTaskClient durableClient, CancellationToken ct) =>
-        Respond(await enrollments.UnenrollAsync(enrollmentId, EndReasons.Manual, "Unenrolled by a user.", ct));
+        RespondToStop(await enrollments.UnenrollAsync(enrollmentId, EndReasons.Manual, "Unenrolled by a user.", ct));
 
     [Function(nameof(PauseEnrollment))]
-    public async Task<Results<Ok<EnrollmentResponse>, ProblemHttpResult>> PauseEnrollment(
+    public async Task<Results<Ok<EnrollmentResponse>, Accepted<EnrollmentResponse>, ProblemHttpResult>> PauseEnrollment(
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "api/enrollments/{enrollmentId}/pause")] HttpRequest request, string enrollmentId,
         [DurableClient] DurableTaskClient durableClient, CancellationToken ct) =>
-        Respond(await enrollments.PauseAsync(enrollmentId, ct));
+        RespondToStop(await enrollments.PauseAsync(enrollmentId, ct));
 
     [Function(nameof(ResumeEnrollment))]
     public async Task<Results<Ok<EnrollmentResponse>, ProblemHttpResult>> ResumeEnrollment(
@@ -138,6 +138,15 @@ internal sealed class EnrollmentFunctions(
         await operations.StartAsync(operation, ct);
         return TypedResults.Accepted(location, new OperationResponse(operation.Op, operation.Scope, operation.Id, "accepted"));
     }
+
+    /// <summary>200 when done; 202 when the current step's email is being sent and the unenroll or pause waits for it (<c>pendingStop</c>).</summary>
+    private static Results<Ok<EnrollmentResponse>, Accepted<EnrollmentResponse>, ProblemHttpResult> RespondToStop(Result<Enrollment> result) =>
+        result switch
+        {
+            { Error: { } e } => Problems.From(e),
+            { Value.PendingStop: not null } => TypedResults.Accepted($"/api/enrollments/{result.Value.Id}", EnrollmentResponse.From(result.Value)),
+            _ => TypedResults.Ok(EnrollmentResponse.From(result.Value!)),
+        };
 
     private static Results<Ok<EnrollmentResponse>, ProblemHttpResult> Respond(Result<Enrollment> result) =>
         result.Error is { } e ? Problems.From(e) : TypedResults.Ok(EnrollmentResponse.From(result.Value!));

@@ -49,14 +49,21 @@ internal sealed record EventResponse(
     public static EventResponse From(TimelineEvent e) => new(e.Type, e.At, e.Step, e.MessageId, e.Subject, e.TaskId, e.Reason, e.Detail);
 }
 
+/// <summary>An unenroll or pause accepted while the current step's email was being sent (202): applied when that send ends.</summary>
+internal sealed record PendingStopResponse(string Action, string? Reason, DateTimeOffset RequestedAt)
+{
+    public static PendingStopResponse? From(StopRequest? s) => s is null ? null : new(s.Action, s.Reason, s.RequestedAt);
+}
+
 internal sealed record EnrollmentResponse(
     string Id, string SequenceId, string ContactId, string SenderUserId, string FromAddress, EnrollmentStatus Status, int CurrentStep,
     DateTimeOffset? NextActionAt, string TimeZone, DateTimeOffset EnrolledAt, DateTimeOffset? EndedAt, string? EndReason,
-    string? PauseReason, IReadOnlyList<EventResponse>? Events)
+    string? PauseReason, PendingStopResponse? PendingStop, IReadOnlyList<EventResponse>? Events)
 {
     public static EnrollmentResponse From(Enrollment e, bool withEvents = true) =>
         new(e.Id, e.SequenceId, e.ContactId, e.SenderUserId, e.FromAddress, e.Status, e.CurrentStep, e.NextActionAt, e.TimeZone,
-            e.EnrolledAt, e.EndedAt, e.EndReason, e.PauseReason, withEvents ? e.Events.Select(EventResponse.From).ToList() : null);
+            e.EnrolledAt, e.EndedAt, e.EndReason, e.PauseReason, PendingStopResponse.From(e.PendingStop),
+            withEvents ? e.Events.Select(EventResponse.From).ToList() : null);
 }
 
 /// <summary>A list: the items of this page, how many, and the cursor of the next page (null on the last; lists without paging always null).</summary>
@@ -141,13 +148,13 @@ internal sealed record BulkResponse(IReadOnlyList<BulkItemResponse> Results, int
     }
 }
 
-internal sealed record BulkActionItemResponse(string EnrollmentId, EnrollmentStatus? Status, ErrorBody? Error);
+internal sealed record BulkActionItemResponse(string EnrollmentId, EnrollmentStatus? Status, PendingStopResponse? PendingStop, ErrorBody? Error);
 
 internal sealed record BulkActionResponse(IReadOnlyList<BulkActionItemResponse> Results, int Succeeded, int Failed)
 {
     public static BulkActionResponse From(IReadOnlyList<(string EnrollmentId, Core.Errors.Result<Enrollment> Result)> results)
     {
-        var items = results.Select(r => new BulkActionItemResponse(r.EnrollmentId, r.Result.Value?.Status,
+        var items = results.Select(r => new BulkActionItemResponse(r.EnrollmentId, r.Result.Value?.Status, PendingStopResponse.From(r.Result.Value?.PendingStop),
             r.Result.Error is { } e ? new ErrorBody(e.Code, e.Detail) : null)).ToList();
         return new BulkActionResponse(items, items.Count(i => i.Error is null), items.Count(i => i.Error is not null));
     }

@@ -126,6 +126,7 @@ internal sealed class EnrollmentEntity : EntityBase
     public long Revision { get; set; }
     public long? ClaimRevision { get; set; }
     public DateTimeOffset? LeaseUntil { get; set; }
+    public string? PendingStop { get; set; }
     public DateTimeOffset EnrolledAt { get; set; }
     public DateTimeOffset? LastStepAt { get; set; }
     public DateTimeOffset? PausedAt { get; set; }

@@ -172,7 +172,8 @@ export async function enrollment(view, id) {
     h('dl', { class: 'kv' },
       [['Status', h('span', { class: `status-${e.status}`, text: e.status })], ['Current step', e.currentStep], ['Next action', timeEl(e.nextActionAt, e.timeZone)],
         ['Time zone', e.timeZone], ['Sender', `${userName(e.senderUserId)} <${e.fromAddress}>`], ['Enrolled', timeEl(e.enrolledAt, e.timeZone)],
-        ['Ended', e.endedAt ? timeEl(e.endedAt, e.timeZone) : '—'], ['End reason', e.endReason ?? '—'], ['Pause reason', e.pauseReason ?? '—']]
+        ['Ended', e.endedAt ? timeEl(e.endedAt, e.timeZone) : '—'], ['End reason', e.endReason ?? '—'], ['Pause reason', e.pauseReason ?? '—'],
+        ...(e.pendingStop ? [['Pending', `${e.pendingStop.action === 'pause' ? 'Pause' : 'Unenroll'} accepted; it applies as soon as the email being sent right now is done`]] : [])]
         .map(([k, v]) => [h('dt', { text: k }), h('dd', {}, v)])),
     h('div', { class: 'toolbar' }, live && e.status === 'active' ? act('Pause', 'pause') : null, e.status === 'paused' ? act('Resume', 'resume') : null,
       live ? act('Unenroll', 'unenroll', true) : null, h('a', { href: `#/contacts/${encodeURIComponent(e.contactId)}`, text: 'Contact page' })), out,

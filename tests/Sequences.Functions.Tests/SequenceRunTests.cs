@@ -148,6 +148,7 @@ public class SequenceRunTests
         await app.PostAsync($"/api/sequences/{seq}/enrollments", new { contactId = "c2", senderUserId = "u1" }, expect: 201);
         var conflict = await app.PostAsync($"/api/sequences/{seq}/enrollments", new { contactId = "c1", senderUserId = "u1" }, expect: 409);
         Assert.Equal("ALREADY_ENROLLED", conflict.GetProperty("code").GetString());
+        Assert.Equal((seq, e1), (conflict.GetProperty("sequenceId").GetString(), conflict.GetProperty("enrollmentId").GetString()));
     }
 
     [Fact]

@@ -310,10 +310,11 @@ public static class EnrollmentRules
         return new NewEnrollment(enrollment, reservation);
     }
 
-    public static DomainError AlreadyEnrolled(string contactId, string activeSequenceId, string? activeSequenceName) =>
+    /// <summary>ALREADY_ENROLLED, naming the sequence (and, when known, the enrollment) the contact is active in.</summary>
+    public static DomainError AlreadyEnrolled(string contactId, string activeSequenceId, string? activeSequenceName, string? activeEnrollmentId = null) =>
         new(ErrorKind.Conflict, ErrorCodes.AlreadyEnrolled, "The contact is already enrolled in a sequence",
             $"Contact '{contactId}' is active in sequence '{activeSequenceName ?? activeSequenceId}'; a contact can be in one sequence at a time.",
-            Extensions: new Dictionary<string, object?> { ["sequenceId"] = activeSequenceId, ["sequenceName"] = activeSequenceName });
+            Extensions: new Dictionary<string, object?> { ["sequenceId"] = activeSequenceId, ["sequenceName"] = activeSequenceName, ["enrollmentId"] = activeEnrollmentId });
 
     private static DomainError Rule(string code, string title, string detail) => new(ErrorKind.Rule, code, title, detail);
 }

@@ -272,7 +272,7 @@ public sealed class EnrollmentService(
         var (activeSequenceId, activeSequenceName) = await ActiveSequenceAsync(contactId, active, now, cancellationToken);
         if (activeSequenceId is not null)
         {
-            return EnrollmentRules.AlreadyEnrolled(contactId, activeSequenceId, activeSequenceName);
+            return EnrollmentRules.AlreadyEnrolled(contactId, activeSequenceId, activeSequenceName, active?.Value.EnrollmentId);
         }
 
         if (active is not null && await contacts.TryClaimActiveEnrollmentAsync(contactId, pointer, active.ETag, cancellationToken))
@@ -283,7 +283,7 @@ public sealed class EnrollmentService(
         // Another request enrolled the contact between our read and our write.
         var winner = await contacts.GetActiveEnrollmentAsync(contactId, cancellationToken);
         var winnerName = winner is null ? null : (await references.SequenceAsync(winner.Value.SequenceId, cancellationToken))?.Name;
-        return EnrollmentRules.AlreadyEnrolled(contactId, winner?.Value.SequenceId ?? "unknown", winnerName);
+        return EnrollmentRules.AlreadyEnrolled(contactId, winner?.Value.SequenceId ?? "unknown", winnerName, winner?.Value.EnrollmentId);
     }
 
     /// <summary>The sequence the contact is active in, or nulls; a pointer to an ended or never-written enrollment does not count.</summary>

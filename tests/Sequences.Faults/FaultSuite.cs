@@ -31,6 +31,13 @@ public static class FaultSuite
             log($"== {name} done in {clock.Elapsed.TotalSeconds:0} s");
         }
 
+        // A temporary work directory goes when every target was met; otherwise its logs are kept for a look.
+        lab.KeepWork = options.WorkDirectory is not null || report.Missed.Count > 0;
+        if (lab.KeepWork)
+        {
+            log($"Logs and data kept in {lab.Work}");
+        }
+
         return report;
     }
 }

@@ -25,6 +25,9 @@ internal sealed class Lab : IAsyncDisposable
 
     public string Work { get; }
 
+    /// <summary>Whether the work directory (data, app logs) stays after the run; a temporary one is removed when the run met every target.</summary>
+    public bool KeepWork { get; set; } = true;
+
     public StorageProxy Proxy { get; }
 
     public MailDevServer Sink { get; }
@@ -62,6 +65,7 @@ internal sealed class Lab : IAsyncDisposable
         ["Email__Smtp__Port"] = Sink.SmtpPort.ToString(CultureInfo.InvariantCulture),
         ["Hosting__DataDirectory"] = Path.Combine(Work, run, "data"),
         ["Workflow__OverdueAfter"] = "00:00:20",
+        ["Workflow__ReplaceAfter"] = "00:01:00",
         ["Hosting__Timers__Reconcile"] = "*/10 * * * * *",
         ["Logging__LogLevel__Default"] = "Warning",
         ["Logging__LogLevel__Microsoft.Hosting.Lifetime"] = "Information",
@@ -72,6 +76,10 @@ internal sealed class Lab : IAsyncDisposable
         await Sink.DisposeAsync();
         await Proxy.DisposeAsync();
         await _azurite.DisposeAsync();
+        if (!KeepWork)
+        {
+            Directory.Delete(Work, recursive: true);
+        }
     }
 }
 

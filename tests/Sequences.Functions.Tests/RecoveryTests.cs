@@ -188,14 +188,14 @@ public class RecoveryTests(ITestOutputHelper output)
             Assert.True(response.IsSuccessStatusCode, $"PUT {path}: {(int)response.StatusCode}");
         }
 
-        public void Kill() => _process.Kill(entireProcessTree: true);
+        public void Kill() => _process.Kill();
 
         public async ValueTask DisposeAsync()
         {
             _client.Dispose();
             if (!_process.HasExited)
             {
-                _process.Kill(entireProcessTree: true);
+                _process.Kill();
             }
 
             await _process.WaitForExitAsync();

@@ -114,14 +114,16 @@ public sealed class AppProcess : IAsyncDisposable
         }
     }
 
-    /// <summary>kill -9 of the whole process tree.</summary>
+    /// <summary>kill -9 of the app process.</summary>
     public void Kill()
     {
         try
         {
             if (!_process.HasExited)
             {
-                _process.Kill(entireProcessTree: true);
+                // The app only: a local Azurite it started ends by itself once its parent is gone (see
+                // NodeServerProcess), and a tree kill stops (SIGSTOP) processes before it kills them.
+                _process.Kill();
                 _process.WaitForExit(10_000);
             }
         }

@@ -89,7 +89,7 @@ internal static class LocalAzurite
         try
         {
             using var process = Process.GetProcessById(pid);
-            process.Kill(entireProcessTree: true);
+            process.Kill();
             process.WaitForExit(5000);
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"Stopped an Azurite (pid {pid}) left behind by an earlier run."));
         }

@@ -38,25 +38,34 @@ internal sealed class DurableEnrollmentWorkflows(DurableClientAccessor durable, 
         }
     }
 
-    public async Task<WorkflowRepair> EnsureRunningAsync(string enrollmentId, CancellationToken cancellationToken)
+    public async Task<WorkflowRepair> EnsureRunningAsync(string enrollmentId, bool replaceLive, CancellationToken cancellationToken)
     {
         var client = await durable.GetAsync(cancellationToken);
         var instance = await client.GetInstanceAsync(enrollmentId, getInputsAndOutputs: false, cancellationToken);
-        if (instance is { RuntimeStatus: OrchestrationRuntimeStatus.Running or OrchestrationRuntimeStatus.Pending })
+        var input = new EnrollmentWorkflowInput(EnrollmentWorkflow.CurrentVersion, enrollmentId);
+        if (instance is not { RuntimeStatus: OrchestrationRuntimeStatus.Running or OrchestrationRuntimeStatus.Pending })
+        {
+            await StartAsync(client, input, Live, cancellationToken);
+            return WorkflowRepair.Started;
+        }
+
+        if (!replaceLive)
         {
             await client.RaiseEventAsync(enrollmentId, EnrollmentWorkflow.WakeEvent, null, cancellationToken);
             return WorkflowRepair.Woken;
         }
 
-        await StartAsync(client, new EnrollmentWorkflowInput(EnrollmentWorkflow.CurrentVersion, enrollmentId), cancellationToken);
-        return WorkflowRepair.Started;
+        // No status refuses the start: the new execution replaces the stuck one (whose messages are then discarded).
+        await StartAsync(client, input, [], cancellationToken);
+        logger.WorkflowReplaced(enrollmentId, instance.RuntimeStatus.ToString(), instance.LastUpdatedAt);
+        return WorkflowRepair.Replaced;
     }
 
     private async Task TryStartAsync(EnrollmentWorkflowInput input, CancellationToken cancellationToken)
     {
         try
         {
-            await StartAsync(await durable.GetAsync(cancellationToken), input, cancellationToken);
+            await StartAsync(await durable.GetAsync(cancellationToken), input, Live, cancellationToken);
         }
         catch (RpcException e)
         {
@@ -64,12 +73,12 @@ internal sealed class DurableEnrollmentWorkflows(DurableClientAccessor durable, 
         }
     }
 
-    private static async Task StartAsync(DurableTaskClient client, EnrollmentWorkflowInput input, CancellationToken cancellationToken)
+    private static async Task StartAsync(DurableTaskClient client, EnrollmentWorkflowInput input, string[] dedupeStatuses, CancellationToken cancellationToken)
     {
         try
         {
             await client.ScheduleNewOrchestrationInstanceAsync(EnrollmentWorkflow.Name, input,
-                new StartOrchestrationOptions(input.EnrollmentId) { DedupeStatuses = Live }, cancellationToken);
+                new StartOrchestrationOptions(input.EnrollmentId) { DedupeStatuses = dedupeStatuses }, cancellationToken);
         }
         catch (OrchestrationAlreadyExistsException)
         {

@@ -211,7 +211,9 @@ public sealed class NodeServerProcess : IAsyncDisposable
         {
             if (!_process.HasExited)
             {
-                _process.Kill(entireProcessTree: true);
+                // The server itself only (it has no children): a tree kill stops (SIGSTOP) every process
+                // before it kills them, and a runner ending this process midway leaves them stopped forever.
+                _process.Kill();
             }
         }
         catch (InvalidOperationException)

@@ -63,21 +63,21 @@ public sealed record FaultOptions
     /// <summary>The form CI runs: every fault, small.</summary>
     public static FaultOptions Short { get; } = new()
     {
-        Enrollments = 30,
+        Enrollments = 20,
         Kills = 3,
-        KillEvery = TimeSpan.FromSeconds(8),
+        KillEvery = TimeSpan.FromSeconds(6),
         DownFor = TimeSpan.FromSeconds(1),
-        StepDelay = TimeSpan.FromSeconds(6),
-        SlowReply = TimeSpan.FromSeconds(3),
+        StepDelay = TimeSpan.FromSeconds(5),
+        SlowReply = TimeSpan.FromSeconds(2),
         SlowEmails = 2,
-        SlowLease = TimeSpan.FromSeconds(10),
-        StorageEnrollments = 15,
-        Outage = TimeSpan.FromSeconds(8),
-        Busy = TimeSpan.FromSeconds(8),
-        DiskFullEnrollments = 10,
+        SlowLease = TimeSpan.FromSeconds(5),
+        StorageEnrollments = 10,
+        Outage = TimeSpan.FromSeconds(5),
+        Busy = TimeSpan.FromSeconds(5),
+        DiskFullEnrollments = 6,
         DiskFull = TimeSpan.FromSeconds(5),
-        Races = 30,
-        Forged = 10,
+        Races = 20,
+        Forged = 5,
         Deadline = TimeSpan.FromMinutes(5),
     };
 

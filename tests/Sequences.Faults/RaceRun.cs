@@ -41,8 +41,9 @@ internal static class RaceRun
         }
 
         await Task.WhenAll(races);
-        // Let anything still in flight land before looking.
-        await Task.Delay(o.StepDelay + TimeSpan.FromSeconds(15), ct);
+        // Every race settled (unenrolled, or finished by its email), and anything in flight landed, before looking.
+        await Runs.WaitEndedAsync(apps.Api, sequence, o.Deadline, log, ct);
+        await Task.Delay(TimeSpan.FromSeconds(2), ct);
 
         var views = await apps.Api.EnrollmentsAsync(ids, ct);
         // Read afresh: every file is complete now, so its time is its arrival.

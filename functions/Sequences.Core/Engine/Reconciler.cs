@@ -9,7 +9,8 @@ namespace Sequences.Core.Engine;
 /// failed, or never woken (a lost wake-up), its enrollment sits overdue in Tables. Run on a timer,
 /// this finds active enrollments overdue by more than <see cref="WorkflowOptions.OverdueAfter"/>
 /// and wakes their workflow, or starts a new one (and replaces one that is still overdue
-/// <see cref="WorkflowOptions.ReplaceAfter"/> after its due time: woken, it did not act). A repaired workflow runs the step through the
+/// <see cref="WorkflowOptions.ReplaceAfter"/> after its due time and has not changed for as long:
+/// woken, it did not act). A repaired workflow runs the step through the
 /// same guarded path as any other, so a repair that races a live workflow is harmless.
 /// </summary>
 public sealed class Reconciler(
@@ -31,7 +32,7 @@ public sealed class Reconciler(
         await Parallel.ForEachAsync(overdue, new ParallelOptions { MaxDegreeOfParallelism = 8, CancellationToken = cancellationToken }, async (item, ct) =>
         {
             // Still overdue long after the first wake-ups: the workflow is stuck, not late.
-            var repair = await workflows.EnsureRunningAsync(item.EnrollmentId, replaceLive: now - item.DueAt > o.ReplaceAfter, ct);
+            var repair = await workflows.EnsureRunningAsync(item.EnrollmentId, now - item.DueAt > o.ReplaceAfter ? now - o.ReplaceAfter : null, ct);
             Interlocked.Increment(ref repair == WorkflowRepair.Woken ? ref woken : ref started);
             if (repair == WorkflowRepair.Replaced)
             {

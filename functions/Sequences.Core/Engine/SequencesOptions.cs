@@ -86,9 +86,9 @@ public sealed class WorkflowOptions
     public TimeSpan OverdueAfter { get; set; } = TimeSpan.FromMinutes(2);
 
     /// <summary>
-    /// An enrollment still overdue this long after its due time, though its workflow was woken,
-    /// gets a new workflow in place of the old one (a crash can leave a workflow's history
-    /// inconsistent, so that it looks alive and never acts again).
+    /// An enrollment still overdue this long after its due time, whose workflow has not changed for
+    /// as long though it was woken, gets a new workflow in place of the old one (a crash can leave a
+    /// workflow's history inconsistent, so that it looks alive and never acts again).
     /// </summary>
     public TimeSpan ReplaceAfter { get; set; } = TimeSpan.FromMinutes(10);
 

@@ -24,11 +24,11 @@ public interface IEnrollmentWorkflows
 
     /// <summary>
     /// Makes sure an active enrollment has a live workflow: wakes the one it has, or starts one if it
-    /// is missing, failed or ended. With <paramref name="replaceLive"/> (woken before, to no effect) a
-    /// live one is replaced by a new one: a workflow whose history a crash left inconsistent can be
-    /// stuck while it looks alive, and the enrollment's record is all a new one needs.
+    /// is missing, failed or ended. With <paramref name="replaceIfIdleSince"/>, a live one that has
+    /// not changed since then is replaced by a new one: a workflow whose history a crash left
+    /// inconsistent can be stuck while it looks alive, and the enrollment's record is all a new one needs.
     /// </summary>
-    Task<WorkflowRepair> EnsureRunningAsync(string enrollmentId, bool replaceLive, CancellationToken cancellationToken);
+    Task<WorkflowRepair> EnsureRunningAsync(string enrollmentId, DateTimeOffset? replaceIfIdleSince, CancellationToken cancellationToken);
 }
 
 /// <summary>What <see cref="IEnrollmentWorkflows.EnsureRunningAsync"/> did.</summary>

@@ -38,7 +38,7 @@ internal sealed class DurableEnrollmentWorkflows(DurableClientAccessor durable, 
         }
     }
 
-    public async Task<WorkflowRepair> EnsureRunningAsync(string enrollmentId, bool replaceLive, CancellationToken cancellationToken)
+    public async Task<WorkflowRepair> EnsureRunningAsync(string enrollmentId, DateTimeOffset? replaceIfIdleSince, CancellationToken cancellationToken)
     {
         var client = await durable.GetAsync(cancellationToken);
         var instance = await client.GetInstanceAsync(enrollmentId, getInputsAndOutputs: false, cancellationToken);
@@ -49,7 +49,8 @@ internal sealed class DurableEnrollmentWorkflows(DurableClientAccessor durable, 
             return WorkflowRepair.Started;
         }
 
-        if (!replaceLive)
+        // Replaced only when it has not changed for that long: a replacement just made is left to start.
+        if (replaceIfIdleSince is not { } since || instance.LastUpdatedAt >= since)
         {
             await client.RaiseEventAsync(enrollmentId, EnrollmentWorkflow.WakeEvent, null, cancellationToken);
             return WorkflowRepair.Woken;

@@ -1,11 +1,14 @@
+using Sequences.Faults;
 using Xunit.Abstractions;
 
-namespace Sequences.Faults.Tests;
+namespace Sequences.Functions.Tests;
 
 /// <summary>
 /// The fault-injection suite in its short form, against the app as users run it (child processes
 /// sharing an Azurite that outlives them, a real SMTP sink): each run's targets — no duplicate,
 /// nothing lost, every enrollment finished, no email after an unenroll, no forgery accepted — are met.
+/// One class: the runs go one after another, alongside the other test classes. The full run is
+/// <c>dotnet run -c Release --project tests/Sequences.Faults</c> (README "Faults").
 /// </summary>
 public sealed class FaultInjectionTests(ITestOutputHelper output)
 {

@@ -85,7 +85,7 @@ public sealed record FaultOptions
 
     /// <summary>
     /// <c>--short</c> starts from <see cref="Short"/>; then <c>--enrollments N --processes N --kills N
-    /// --kill-every S --races N --forged N --storage-enrollments N --only crash,races --work DIR</c>.
+    /// --kill-every S --races N --forged N --storage-enrollments N --deadline S --only crash,races --work DIR</c>.
     /// </summary>
     public static FaultOptions Parse(IReadOnlyList<string> args)
     {
@@ -104,6 +104,7 @@ public sealed record FaultOptions
                 "--races" => o with { Races = N() },
                 "--forged" => o with { Forged = N() },
                 "--storage-enrollments" => o with { StorageEnrollments = N() },
+                "--deadline" => o with { Deadline = S() },
                 "--only" => o with { Only = v.Split(',', StringSplitOptions.RemoveEmptyEntries).ToHashSet(StringComparer.OrdinalIgnoreCase) },
                 "--work" => o with { WorkDirectory = v },
                 _ => o,

@@ -201,8 +201,7 @@ public class HostingTests
     [Fact]
     public async Task Health_reports_storage_queues_and_the_reconcilers_overdue_enrollments()
     {
-        // ReplaceAfter beyond the test's 30 minutes: the lost workflow is woken, not replaced.
-        await using var app = await StartAsync(settings: new Dictionary<string, string?> { ["Hosting:LocalTriggers"] = "false", ["Workflow:ReplaceAfter"] = "01:00:00" });
+        await using var app = await StartAsync(settings: new Dictionary<string, string?> { ["Hosting:LocalTriggers"] = "false" });
         await app.Storage.Queue("inbound").SendMessageAsync("x");
         var health = await app.GetAsync("/api/health");
         Assert.Equal("healthy", health.GetProperty("status").GetString());
@@ -225,33 +224,5 @@ public class HostingTests
         Assert.Equal("unhealthy", health.GetProperty("status").GetString());
         Assert.Equal(1, health.GetProperty("overdue").GetProperty("enrollments").GetInt32());
         Assert.Equal(1, health.GetProperty("overdue").GetProperty("workflowsWoken").GetInt32());
-    }
-
-    [Fact]
-    public async Task A_workflow_that_does_not_act_on_wake_ups_is_replaced_once_idle_past_replace_after()
-    {
-        // No workflow worker runs here, so a workflow never acts: woken first, replaced once idle past ReplaceAfter.
-        await using var app = await StartAsync(settings: new Dictionary<string, string?>
-        {
-            ["Hosting:LocalTriggers"] = "false",
-            ["Workflow:OverdueAfter"] = "00:00:01",
-            ["Workflow:ReplaceAfter"] = "00:00:02",
-        });
-        await app.SeedPeopleAsync();
-        var seq = await app.CreateSequenceAsync([MailStep("P1D", "Hi", "b")]);
-        var id = await app.EnrollAsync(seq);
-        var store = app.Get<IEnrollmentStore>();
-        var e = (await store.GetAsync(id, default))!;
-        await store.ReplaceAsync(e.Value with { DueAt = DateTimeOffset.UtcNow.AddMinutes(-5) }, e.ETag, default);
-
-        await Task.Delay(TimeSpan.FromSeconds(2.5));
-        await app.RunTimerAsync("Reconcile");
-        var replaced = (await app.GetAsync("/api/health")).GetProperty("overdue");
-        await app.RunTimerAsync("Reconcile");
-        var justReplaced = (await app.GetAsync("/api/health")).GetProperty("overdue");
-
-        Assert.Equal((0, 1), (replaced.GetProperty("workflowsWoken").GetInt32(), replaced.GetProperty("workflowsStarted").GetInt32()));
-        // The new workflow changed a moment ago: it is woken, not replaced again.
-        Assert.Equal((1, 0), (justReplaced.GetProperty("workflowsWoken").GetInt32(), justReplaced.GetProperty("workflowsStarted").GetInt32()));
     }
 }

@@ -59,8 +59,8 @@ internal static partial class Logs
     [LoggerMessage(1051, LogLevel.Warning, "Automation rule {RuleId} failed for contact {ContactId}: {Code} {Detail}")]
     public static partial void RuleFailed(this ILogger logger, string ruleId, string contactId, string code, string detail);
 
-    [LoggerMessage(1020, LogLevel.Warning, "Reconciler found {Count} enrollments overdue by more than {Threshold}: woke {Woken}, started {Started} workflows ({Replaced} of them in place of a stuck one)")]
-    public static partial void Reconciled(this ILogger logger, int count, TimeSpan threshold, int woken, int started, int replaced);
+    [LoggerMessage(1020, LogLevel.Warning, "Reconciler found {Count} enrollments overdue by more than {Threshold}: woke {Woken}, started {Started} workflows")]
+    public static partial void Reconciled(this ILogger logger, int count, TimeSpan threshold, int woken, int started);
 
     [LoggerMessage(1021, LogLevel.Warning, "Contact {ContactId} had a stale active-enrollment pointer to {EnrollmentId}; replacing it")]
     public static partial void StalePointer(this ILogger logger, string contactId, string enrollmentId);

@@ -8,9 +8,7 @@ namespace Sequences.Core.Engine;
 /// Correctness never depends on an enrollment's workflow: if one is lost (its task hub deleted),
 /// failed, or never woken (a lost wake-up), its enrollment sits overdue in Tables. Run on a timer,
 /// this finds active enrollments overdue by more than <see cref="WorkflowOptions.OverdueAfter"/>
-/// and wakes their workflow, or starts a new one (and replaces one that is still overdue
-/// <see cref="WorkflowOptions.ReplaceAfter"/> after its due time and has not changed for as long:
-/// woken, it did not act). A repaired workflow runs the step through the
+/// and wakes their workflow, or starts a new one. A repaired workflow runs the step through the
 /// same guarded path as any other, so a repair that races a live workflow is harmless.
 /// </summary>
 public sealed class Reconciler(
@@ -28,15 +26,15 @@ public sealed class Reconciler(
         var overdue = await enrollments.ListOverdueAsync(now - o.OverdueAfter, o.ReconcileBatch, cancellationToken);
         var woken = 0;
         var started = 0;
-        var replaced = 0;
         await Parallel.ForEachAsync(overdue, new ParallelOptions { MaxDegreeOfParallelism = 8, CancellationToken = cancellationToken }, async (item, ct) =>
         {
-            // Still overdue long after the first wake-ups: the workflow is stuck, not late.
-            var repair = await workflows.EnsureRunningAsync(item.EnrollmentId, now - item.DueAt > o.ReplaceAfter ? now - o.ReplaceAfter : null, ct);
-            Interlocked.Increment(ref repair == WorkflowRepair.Woken ? ref woken : ref started);
-            if (repair == WorkflowRepair.Replaced)
+            if (await workflows.EnsureRunningAsync(item.EnrollmentId, ct) == WorkflowRepair.Started)
             {
-                Interlocked.Increment(ref replaced);
+                Interlocked.Increment(ref started);
+            }
+            else
+            {
+                Interlocked.Increment(ref woken);
             }
         });
 
@@ -44,7 +42,7 @@ public sealed class Reconciler(
         await log.SaveAsync(report, cancellationToken);
         if (overdue.Count > 0)
         {
-            logger.Reconciled(overdue.Count, o.OverdueAfter, woken, started, replaced);
+            logger.Reconciled(overdue.Count, o.OverdueAfter, woken, started);
         }
 
         return report;

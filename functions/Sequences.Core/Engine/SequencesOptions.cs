@@ -85,13 +85,6 @@ public sealed class WorkflowOptions
     /// </summary>
     public TimeSpan OverdueAfter { get; set; } = TimeSpan.FromMinutes(2);
 
-    /// <summary>
-    /// An enrollment still overdue this long after its due time, whose workflow has not changed for
-    /// as long though it was woken, gets a new workflow in place of the old one (a crash can leave a
-    /// workflow's history inconsistent, so that it looks alive and never acts again).
-    /// </summary>
-    public TimeSpan ReplaceAfter { get; set; } = TimeSpan.FromMinutes(10);
-
     /// <summary>The most enrollments one reconciler run repairs (the next run takes the rest).</summary>
     public int ReconcileBatch { get; set; } = 500;
 
@@ -107,11 +100,6 @@ public sealed class WorkflowOptionsValidator : IValidateOptions<WorkflowOptions>
         if (options.OverdueAfter < TimeSpan.FromSeconds(1))
         {
             failures.Add("Workflow:OverdueAfter must be at least 1 second.");
-        }
-
-        if (options.ReplaceAfter <= options.OverdueAfter)
-        {
-            failures.Add("Workflow:ReplaceAfter must be longer than Workflow:OverdueAfter.");
         }
 
         if (options.ReconcileBatch is < 1 or > 5000)

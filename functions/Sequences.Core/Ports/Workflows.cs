@@ -22,13 +22,8 @@ public interface IEnrollmentWorkflows
     /// <summary>Tells the enrollment's workflow that the record changed (paused, resumed, a task completed, ended): it looks again now.</summary>
     Task WakeAsync(string enrollmentId, CancellationToken cancellationToken);
 
-    /// <summary>
-    /// Makes sure an active enrollment has a live workflow: wakes the one it has, or starts one if it
-    /// is missing, failed or ended. With <paramref name="replaceIfIdleSince"/>, a live one that has
-    /// not changed since then is replaced by a new one: a workflow whose history a crash left
-    /// inconsistent can be stuck while it looks alive, and the enrollment's record is all a new one needs.
-    /// </summary>
-    Task<WorkflowRepair> EnsureRunningAsync(string enrollmentId, DateTimeOffset? replaceIfIdleSince, CancellationToken cancellationToken);
+    /// <summary>Makes sure an active enrollment has a live workflow: wakes the one it has, or starts one if it is missing, failed or ended.</summary>
+    Task<WorkflowRepair> EnsureRunningAsync(string enrollmentId, CancellationToken cancellationToken);
 }
 
 /// <summary>What <see cref="IEnrollmentWorkflows.EnsureRunningAsync"/> did.</summary>
@@ -39,9 +34,6 @@ public enum WorkflowRepair
 
     /// <summary>The workflow was missing, failed or finished; a new one was started.</summary>
     Started,
-
-    /// <summary>The workflow looked alive but had not acted on earlier wake-ups; a new one replaced it.</summary>
-    Replaced,
 }
 
 /// <summary>Puts pages of bulk operations on their queue.</summary>

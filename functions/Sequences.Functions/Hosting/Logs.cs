@@ -21,9 +21,6 @@ internal static partial class Logs
     [LoggerMessage(4006, LogLevel.Error, "Timer function {Function} failed; it runs again at its next occurrence")]
     public static partial void TimerFailed(this ILogger logger, string function, Exception exception);
 
-    [LoggerMessage(4014, LogLevel.Warning, "Replaced the workflow of enrollment {EnrollmentId} ({Status}, last updated {LastUpdatedAt:u}): woken, it had not acted on the overdue step")]
-    public static partial void WorkflowReplaced(this ILogger logger, string enrollmentId, string status, DateTimeOffset lastUpdatedAt);
-
     [LoggerMessage(4007, LogLevel.Warning, "Could not wake the workflow of enrollment {EnrollmentId} ({Detail}); the reconciler will if its step becomes overdue")]
     public static partial void WakeFailed(this ILogger logger, string enrollmentId, string detail);
 

@@ -38,35 +38,25 @@ internal sealed class DurableEnrollmentWorkflows(DurableClientAccessor durable, 
         }
     }
 
-    public async Task<WorkflowRepair> EnsureRunningAsync(string enrollmentId, DateTimeOffset? replaceIfIdleSince, CancellationToken cancellationToken)
+    public async Task<WorkflowRepair> EnsureRunningAsync(string enrollmentId, CancellationToken cancellationToken)
     {
         var client = await durable.GetAsync(cancellationToken);
         var instance = await client.GetInstanceAsync(enrollmentId, getInputsAndOutputs: false, cancellationToken);
-        var input = new EnrollmentWorkflowInput(EnrollmentWorkflow.CurrentVersion, enrollmentId);
-        if (instance is not { RuntimeStatus: OrchestrationRuntimeStatus.Running or OrchestrationRuntimeStatus.Pending })
-        {
-            await StartAsync(client, input, Live, cancellationToken);
-            return WorkflowRepair.Started;
-        }
-
-        // Replaced only when it has not changed for that long: a replacement just made is left to start.
-        if (replaceIfIdleSince is not { } since || instance.LastUpdatedAt >= since)
+        if (instance is { RuntimeStatus: OrchestrationRuntimeStatus.Running or OrchestrationRuntimeStatus.Pending })
         {
             await client.RaiseEventAsync(enrollmentId, EnrollmentWorkflow.WakeEvent, null, cancellationToken);
             return WorkflowRepair.Woken;
         }
 
-        // No status refuses the start: the new execution replaces the stuck one (whose messages are then discarded).
-        await StartAsync(client, input, [], cancellationToken);
-        logger.WorkflowReplaced(enrollmentId, instance.RuntimeStatus.ToString(), instance.LastUpdatedAt);
-        return WorkflowRepair.Replaced;
+        await StartAsync(client, new EnrollmentWorkflowInput(EnrollmentWorkflow.CurrentVersion, enrollmentId), cancellationToken);
+        return WorkflowRepair.Started;
     }
 
     private async Task TryStartAsync(EnrollmentWorkflowInput input, CancellationToken cancellationToken)
     {
         try
         {
-            await StartAsync(await durable.GetAsync(cancellationToken), input, Live, cancellationToken);
+            await StartAsync(await durable.GetAsync(cancellationToken), input, cancellationToken);
         }
         catch (RpcException e)
         {
@@ -74,12 +64,12 @@ internal sealed class DurableEnrollmentWorkflows(DurableClientAccessor durable, 
         }
     }
 
-    private static async Task StartAsync(DurableTaskClient client, EnrollmentWorkflowInput input, string[] dedupeStatuses, CancellationToken cancellationToken)
+    private static async Task StartAsync(DurableTaskClient client, EnrollmentWorkflowInput input, CancellationToken cancellationToken)
     {
         try
         {
             await client.ScheduleNewOrchestrationInstanceAsync(EnrollmentWorkflow.Name, input,
-                new StartOrchestrationOptions(input.EnrollmentId) { DedupeStatuses = dedupeStatuses }, cancellationToken);
+                new StartOrchestrationOptions(input.EnrollmentId) { DedupeStatuses = Live }, cancellationToken);
         }
         catch (OrchestrationAlreadyExistsException)
         {

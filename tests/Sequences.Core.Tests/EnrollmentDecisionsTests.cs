@@ -289,6 +289,19 @@ public class EnrollmentDecisionsTests
     }
 
     [Fact]
+    public void A_resume_accepted_after_a_pause_that_waits_for_a_send_cancels_it()
+    {
+        var claimed = Assert.IsType<StepDecision.SendEmail>(Due(Waiting(), Monday9)).Claimed;
+        var requested = Assert.IsType<EndDecision.Request>(EnrollmentDecisions.OnPause(claimed, Monday9)).Transition.State;
+
+        var resumed = EnrollmentDecisions.OnResume(requested, ThreeEmails, Monday9.AddSeconds(1));
+
+        Assert.NotNull(resumed);
+        Assert.Equal((EnrollmentStatus.Active, StepPhase.Executing, (StopRequest?)null), (resumed.State.Status, resumed.State.Phase, resumed.State.PendingStop));
+        Assert.Null(EnrollmentDecisions.OnFence(resumed.State, claimed, Monday9.AddSeconds(1)));
+    }
+
+    [Fact]
     public void A_pause_requested_during_a_send_applies_once_the_email_is_recorded()
     {
         var claimed = Assert.IsType<StepDecision.SendEmail>(Due(Waiting(), Monday9)).Claimed;

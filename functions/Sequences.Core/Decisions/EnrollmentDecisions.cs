@@ -326,6 +326,12 @@ public static class EnrollmentDecisions
     /// <summary>Resumes a paused enrollment: a waiting step is due after the part of its delay that remained.</summary>
     public static Transition? OnResume(Enrollment e, Sequence? sequence, DateTimeOffset now)
     {
+        if (e.PendingStop is { Action: StopActions.Pause })
+        {
+            // The pause waited for a step in flight and has not applied: the resume, accepted after it, cancels it.
+            return new Transition(e with { PendingStop = null, Revision = e.Revision + 1 });
+        }
+
         if (e.Status != EnrollmentStatus.Paused)
         {
             return null;

@@ -22,11 +22,6 @@ internal sealed class FaultApi(Func<HttpClient> client)
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
-    /// <summary>5xx answers and broken connections met (and retried).</summary>
-    public int Retries => _retries;
-
-    private int _retries;
-
     public async Task<HttpResponseMessage> SendAsync(Func<HttpClient, Task<HttpResponseMessage>> send, CancellationToken ct)
     {
         var deadline = DateTimeOffset.UtcNow.AddMinutes(2);
@@ -51,7 +46,6 @@ internal sealed class FaultApi(Func<HttpClient> client)
                 }
             }
 
-            Interlocked.Increment(ref _retries);
             await Task.Delay(500, ct);
         }
     }
@@ -131,7 +125,6 @@ internal sealed class FaultApi(Func<HttpClient> client)
                 return found.GetProperty("id").GetString()!;
             }
 
-            Interlocked.Increment(ref _retries);
             await Task.Delay(TimeSpan.FromSeconds(3), ct);
         }
     }

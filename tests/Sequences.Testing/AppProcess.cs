@@ -35,8 +35,6 @@ public sealed class AppProcess : IAsyncDisposable
     /// <summary>A client of its API (with its API key when it has one).</summary>
     public HttpClient Http { get; }
 
-    public int ProcessId => _process.Id;
-
     public bool HasExited => _process.HasExited;
 
     /// <param name="environment">Settings (environment variables) on top of this process's own.</param>

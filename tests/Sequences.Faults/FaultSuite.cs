@@ -60,14 +60,15 @@ internal static class Runs
         return await api.CreateSequenceAsync(name, delays, ct);
     }
 
-    /// <summary>Creates contacts {prefix}0… and enrolls them, a few at a time; the enrollment ids in contact order.</summary>
-    public static async Task<IReadOnlyList<string>> EnrollAllAsync(FaultApi api, string sequenceId, string prefix, int count, CancellationToken ct)
+    /// <summary>Creates contacts {prefix}0… and enrolls them, a few at a time (each told to <paramref name="enrolled"/> as it is); the enrollment ids in contact order.</summary>
+    public static async Task<IReadOnlyList<string>> EnrollAllAsync(FaultApi api, string sequenceId, string prefix, int count, CancellationToken ct, Action<int, string>? enrolled = null)
     {
         var ids = new string[count];
         await Parallel.ForEachAsync(Enumerable.Range(0, count), new ParallelOptions { MaxDegreeOfParallelism = 8, CancellationToken = ct }, async (i, token) =>
         {
             await api.PutContactAsync($"{prefix}{i}", token);
             ids[i] = await api.EnrollAsync(sequenceId, $"{prefix}{i}", SenderOf(i), token);
+            enrolled?.Invoke(i, ids[i]);
         });
         return ids;
     }

@@ -17,32 +17,37 @@ internal static class RaceRun
     {
         await using var apps = await Deployment.StartAsync(lab, "races", 2, lab.Settings("races", "smtp"), ct);
         var sequence = await Runs.SetUpAsync(apps.Api, "Races", [TimeSpan.Zero, o.StepDelay], ct);
-        var ids = (await Runs.EnrollAllAsync(apps.Api, sequence, "race", o.Races, ct)).ToList();
-
-        // Each race starts once its first email has arrived: the second is due StepDelay later.
-        var fired = new ConcurrentDictionary<string, (DateTimeOffset At, int Status)>(StringComparer.Ordinal);
-        var pending = ids.Select((id, i) => (Id: id, Index: i)).ToList();
+        // Each race starts once its first email has arrived (watched while the others are still being
+        // enrolled): the second step is then due at the enrollment's nextActionAt.
+        var fired = new ConcurrentDictionary<string, (DateTimeOffset At, int Status, TimeSpan AfterDue)>(StringComparer.Ordinal);
+        var enrolled = new ConcurrentQueue<(string Id, int Index)>();
+        var enrolling = Runs.EnrollAllAsync(apps.Api, sequence, "race", o.Races, ct, (i, id) => enrolled.Enqueue((id, i)));
+        var pending = new List<(string Id, int Index)>();
         var races = new List<Task>();
         var deadline = DateTimeOffset.UtcNow + o.Deadline;
         var sink = new Received();
-        while (pending.Count > 0 && DateTimeOffset.UtcNow < deadline)
+        while ((!enrolling.IsCompleted || !enrolled.IsEmpty || pending.Count > 0) && DateTimeOffset.UtcNow < deadline)
         {
-            sink.Update(lab.Sink.MailDirectory);
-            foreach (var race in pending.ToList())
+            while (enrolled.TryDequeue(out var race))
             {
-                if (sink.Of(MessageIds.For(race.Id, 1, Domain)) is [var first, ..])
-                {
-                    pending.Remove(race);
-                    races.Add(FireAsync(apps.Api, race.Id, race.Index, first, o.StepDelay, fired, ct));
-                }
+                pending.Add(race);
+            }
+
+            sink.Update(lab.Sink.MailDirectory);
+            foreach (var race in pending.Where(r => sink.Of(MessageIds.For(r.Id, 1, Domain)).Count > 0).ToList())
+            {
+                pending.Remove(race);
+                races.Add(FireAsync(apps.Api, race.Id, race.Index, fired, ct));
             }
 
             await Task.Delay(250, ct);
         }
 
+        var ids = (await enrolling).ToList();
         await Task.WhenAll(races);
         // Every race settled (unenrolled, or finished by its email), and anything in flight landed, before looking.
         await Runs.WaitEndedAsync(apps.Api, sequence, o.Deadline, log, ct);
+        await WaitRepliesAsync(apps.Api, ids.Where((_, i) => i % 2 == 1).ToList(), ct);
         await Task.Delay(TimeSpan.FromSeconds(2), ct);
 
         var views = await apps.Api.EnrollmentsAsync(ids, ct);
@@ -73,6 +78,8 @@ internal static class RaceRun
         }
 
         report.Add("races", "races (unenroll / reply)", $"{fired.Count} ({(fired.Count + 1) / 2} / {fired.Count / 2})");
+        var onTime = fired.Values.Count(f => f.AfterDue >= TimeSpan.FromSeconds(-1.5) && f.AfterDue <= TimeSpan.FromSeconds(3.5));
+        report.Add("races", "fired within -1…+3 s of the step's due time", $"{onTime} / {fired.Count}");
         report.Add("races", "won by the email (finished) / by the unenroll or reply (unenrolled)", $"{emailFirst} / {stopFirst}");
         report.Expect("races", "emails arriving after the unenroll or reply was recorded", afterEnd, 0);
         report.Expect("races", "emails arriving after an unenroll was acknowledged (200)", afterAck, 0);
@@ -82,22 +89,43 @@ internal static class RaceRun
     }
 
     /// <summary>Waits until about the second step's due time (a little before to a little after) and unenrolls (even) or replies (odd).</summary>
-    private static async Task FireAsync(FaultApi api, string id, int index, DateTimeOffset firstArrived, TimeSpan delay,
-        ConcurrentDictionary<string, (DateTimeOffset At, int Status)> fired, CancellationToken ct)
+    private static async Task FireAsync(FaultApi api, string id, int index,
+        ConcurrentDictionary<string, (DateTimeOffset At, int Status, TimeSpan AfterDue)> fired, CancellationToken ct)
     {
+        // The enrollment once its first step is recorded (the email can reach the sink just before): the second is due at nextActionAt.
+        var view = await api.EnrollmentAsync(id, ct);
+        for (var tries = 0; view is { Status: "active", CurrentStep: < 2 } && tries < 40; tries++)
+        {
+            await Task.Delay(250, ct);
+            view = await api.EnrollmentAsync(id, ct);
+        }
+
+        var due = view.NextActionAt ?? DateTimeOffset.UtcNow;
         // Spread over -1 s … +3 s around the due time (the engine's timers fire a little late).
         var offset = TimeSpan.FromMilliseconds(-1000 + (index * 397 % 4000));
-        var wait = firstArrived + delay + offset - DateTimeOffset.UtcNow;
+        var wait = due + offset - DateTimeOffset.UtcNow;
         if (wait > TimeSpan.Zero)
         {
             await Task.Delay(wait, ct);
         }
 
+        var at = DateTimeOffset.UtcNow;
         using var response = index % 2 == 0
             ? await api.SendAsync(h => h.PostAsync($"/api/enrollments/{id}/unenroll", null, ct), ct)
             : await api.SendAsync(h => h.PostAsync("/api/inbound/email", Reply(id, index), ct), ct);
         response.EnsureSuccessStatusCode();
-        fired[id] = (DateTimeOffset.UtcNow, (int)response.StatusCode);
+        fired[id] = (DateTimeOffset.UtcNow, (int)response.StatusCode, at - due);
+    }
+
+    /// <summary>Inbound replies are queued, then recorded: waits (up to two minutes) until each of these enrollments shows its reply.</summary>
+    private static async Task WaitRepliesAsync(FaultApi api, IReadOnlyList<string> ids, CancellationToken ct)
+    {
+        var waiting = ids;
+        for (var clock = System.Diagnostics.Stopwatch.StartNew(); waiting.Count > 0 && clock.Elapsed < TimeSpan.FromMinutes(2);)
+        {
+            waiting = (await api.EnrollmentsAsync(waiting, ct)).Where(e => !e.Events.Any(x => x.Type == "replyReceived")).Select(e => e.Id).ToList();
+            await Task.Delay(TimeSpan.FromSeconds(waiting.Count > 0 ? 5 : 0), ct);
+        }
     }
 
     /// <summary>The contact's answer to the first email, as raw MIME.</summary>

@@ -2,6 +2,8 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Net.Http.Json;
 using DurableTask.AzureStorage;
+using DurableTask.Core;
+using DurableTask.Core.History;
 using Sequences.Storage.Local;
 using Sequences.Testing;
 using Xunit.Abstractions;
@@ -122,6 +124,47 @@ public class RecoveryTests(ITestOutputHelper output)
             Assert.Equal(i < 2 ? 1 : 2, mails.Count);
             Assert.Equal(mails.Count, mails.Select(m => m.MessageId).Distinct().Count());
         }
+    }
+
+    [Fact]
+    public async Task A_start_message_delivered_again_after_a_crash_does_not_stall_the_workflow()
+    {
+        var prefix = AzuriteServer.UniquePrefix();
+        var maildev = await MailDevServer.SharedAsync();
+        var to = $"d.{prefix}@buyer.test";
+        await using var app = await StartAsync(prefix);
+        await app.PutAsync("/api/users/u1", new { email = "rita@acme.test", name = "Rita Rep" });
+        await app.PutAsync("/api/contacts/d1", new { email = to, firstName = "Dee" });
+        var seq = await app.CreateSequenceAsync([TaskStep("call", "PT0S", "Call Dee"), MailStep("PT0S", "After the call", "1")]);
+        var id = await app.EnrollAsync(seq, "d1");
+        var task = await Eventually.ValueAsync(() => app.GetAsync("/api/tasks?userId=u1&status=open"),
+            t => t.GetProperty("count").GetInt32() == 1, TimeSpan.FromSeconds(30), "the call task");
+
+        // The workflow waiting for the task (only a wake-up moves it on).
+        var hub = new AzureStorageOrchestrationService(new AzureStorageOrchestrationServiceSettings
+        {
+            TaskHubName = prefix,
+            PartitionCount = 2,
+            StorageAccountClientProvider = new StorageAccountClientProvider(await AzuriteServer.ConnectionStringAsync()),
+        });
+        OrchestrationState? idle = null;
+        await Eventually.TrueAsync(async () =>
+        {
+            idle = (await hub.GetOrchestrationStateAsync(id, allExecutions: false)).SingleOrDefault();
+            return idle is { OrchestrationStatus: OrchestrationStatus.Running } && idle.Input.Contains("\"idle\":true", StringComparison.OrdinalIgnoreCase);
+        }, TimeSpan.FromSeconds(30), "the workflow waiting for the task");
+
+        // Its start message again, as when the process that ran it died before deleting it; then the rep completes the task.
+        await hub.SendTaskOrchestrationMessageAsync(new TaskMessage
+        {
+            OrchestrationInstance = idle!.OrchestrationInstance,
+            Event = new ExecutionStartedEvent(-1, idle.Input) { Name = idle.Name, OrchestrationInstance = idle.OrchestrationInstance },
+        });
+        await app.PostAsync($"/api/tasks/{task.GetProperty("items")[0].GetProperty("id").GetString()}/complete");
+
+        // The wake-up is batched with the duplicate: applying both failed every time ("Multiple ExecutionStartedEvent").
+        await maildev.WaitForMessagesToAsync(to, 1, TimeSpan.FromSeconds(60), default);
+        await app.WaitForEnrollmentAsync(id, e => e.GetProperty("status").GetString() == "finished", "finished");
     }
 
     /// <summary>The app as its own process (`dotnet Sequences.Functions.dll`), so a test can kill it the hard way.</summary>

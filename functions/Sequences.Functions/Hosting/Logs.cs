@@ -39,6 +39,9 @@ internal static partial class Logs
     [LoggerMessage(4013, LogLevel.Warning, "Storage could not be reached for {Method} {Path} (answered 503): {Error}")]
     public static partial void StorageUnavailable(this ILogger logger, string method, string path, string error);
 
+    [LoggerMessage(4014, LogLevel.Warning, "Workflow {InstanceId}: dropped a {EventType} message, {Reason} (delivered again after a crash)")]
+    public static partial void StaleMessageDropped(this ILogger logger, string instanceId, string eventType, string reason);
+
     [LoggerMessage(4008, LogLevel.Error, "Unhandled error on {Method} {Path}")]
     public static partial void Unhandled(this ILogger logger, string method, string path, Exception exception);
 }

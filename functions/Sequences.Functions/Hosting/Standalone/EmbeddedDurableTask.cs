@@ -6,6 +6,7 @@ using Azure.Storage.Blobs;
 using Azure.Storage.Queues;
 using DurableTask.AzureStorage;
 using DurableTask.Core;
+using DurableTask.Core.History;
 using Grpc.Net.Client;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.DurableTask;
@@ -170,7 +171,7 @@ internal sealed class EmbeddedSidecar(AzureStorageOrchestrationServiceSettings s
     {
         var service = new AzureStorageOrchestrationService(settings);
         await service.CreateIfNotExistsAsync();
-        _service = new ObservedService(service);
+        _service = new ObservedService(service, loggerFactory.CreateLogger<EmbeddedSidecar>());
 
         var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions());
         builder.Services.AddSingleton<ILoggerFactory>(new QuietLifetime(loggerFactory));
@@ -220,8 +221,12 @@ internal sealed class EmbeddedSidecar(AzureStorageOrchestrationServiceSettings s
         }
     }
 
-    /// <summary>The provider, with its stop made observable (and harmless when it never started).</summary>
-    private sealed class ObservedService(AzureStorageOrchestrationService inner) : IOrchestrationService
+    /// <summary>
+    /// The provider, with its stop made observable (and harmless when it never started), and each
+    /// work item's messages reconciled with the instance's history before the sidecar applies them
+    /// (<see cref="StaleMessages"/>).
+    /// </summary>
+    private sealed class ObservedService(AzureStorageOrchestrationService inner, ILogger logger) : IOrchestrationService
     {
         private readonly TaskCompletionSource _stopped = new(TaskCreationOptions.RunContinuationsAsynchronously);
         private int _started;
@@ -278,8 +283,22 @@ internal sealed class EmbeddedSidecar(AzureStorageOrchestrationServiceSettings s
 
         public int GetDelayInSecondsAfterOnFetchException(Exception exception) => inner.GetDelayInSecondsAfterOnFetchException(exception);
 
-        public Task<TaskOrchestrationWorkItem> LockNextTaskOrchestrationWorkItemAsync(TimeSpan receiveTimeout, CancellationToken cancellationToken) =>
-            inner.LockNextTaskOrchestrationWorkItemAsync(receiveTimeout, cancellationToken);
+        public async Task<TaskOrchestrationWorkItem> LockNextTaskOrchestrationWorkItemAsync(TimeSpan receiveTimeout, CancellationToken cancellationToken)
+        {
+            var workItem = await inner.LockNextTaskOrchestrationWorkItemAsync(receiveTimeout, cancellationToken);
+            if (workItem is not null && StaleMessages.Find(workItem.OrchestrationRuntimeState, workItem.NewMessages) is { Count: > 0 } stale)
+            {
+                foreach (var (message, reason) in stale)
+                {
+                    logger.StaleMessageDropped(workItem.InstanceId, message.Event.EventType.ToString(), reason);
+                }
+
+                // Left out of the history; still deleted from the control queue with the rest of the batch when the work item completes.
+                workItem.NewMessages = workItem.NewMessages.Except(stale.Select(s => s.Message)).ToList();
+            }
+
+            return workItem!;
+        }
 
         public Task RenewTaskOrchestrationWorkItemLockAsync(TaskOrchestrationWorkItem workItem) => inner.RenewTaskOrchestrationWorkItemLockAsync(workItem);
 
@@ -300,5 +319,42 @@ internal sealed class EmbeddedSidecar(AzureStorageOrchestrationServiceSettings s
         public Task CompleteTaskActivityWorkItemAsync(TaskActivityWorkItem workItem, TaskMessage responseMessage) => inner.CompleteTaskActivityWorkItemAsync(workItem, responseMessage);
 
         public Task AbandonTaskActivityWorkItemAsync(TaskActivityWorkItem workItem) => inner.AbandonTaskActivityWorkItemAsync(workItem);
+    }
+}
+
+/// <summary>
+/// Messages a work item must not apply to the instance's history, as Durable Functions' own
+/// dispatcher (DurableTask.Core's <c>ReconcileMessagesWithState</c>) drops them; the test host's
+/// sidecar dispatcher leaves that undone. A start message delivered again, because the process
+/// that ran it died before deleting it from the control queue, would otherwise make every batch
+/// of that instance fail ("Multiple ExecutionStartedEvent") and the workflow stall for good.
+/// </summary>
+internal static class StaleMessages
+{
+    public static List<(TaskMessage Message, string Reason)> Find(OrchestrationRuntimeState state, IEnumerable<TaskMessage> messages)
+    {
+        var stale = new List<(TaskMessage Message, string Reason)>();
+        var started = state.ExecutionStartedEvent is not null;
+        var executionId = state.OrchestrationInstance?.ExecutionId;
+        foreach (var message in messages.OrderBy(m => m.Event.EventType == EventType.ExecutionStarted ? 0 : 1))
+        {
+            if (message.Event.EventType == EventType.ExecutionStarted)
+            {
+                if (started)
+                {
+                    stale.Add((message, "a duplicate start"));
+                }
+
+                started = true;
+                executionId ??= message.OrchestrationInstance?.ExecutionId;
+            }
+            else if (!string.IsNullOrEmpty(message.OrchestrationInstance?.ExecutionId) && executionId is not null
+                && !string.Equals(message.OrchestrationInstance.ExecutionId, executionId, StringComparison.Ordinal))
+            {
+                stale.Add((message, "for an earlier execution"));
+            }
+        }
+
+        return stale;
     }
 }

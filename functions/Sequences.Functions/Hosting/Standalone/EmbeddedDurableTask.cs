@@ -69,6 +69,9 @@ internal static class EmbeddedDurableTask
                 o.Concurrency.MaximumConcurrentOrchestrationWorkItems = provider.MaxConcurrentTaskOrchestrationWorkItems;
             });
         });
+
+        // Last: at a stop, the work handed to the worker finishes before the worker stops.
+        services.AddHostedService(sp => new WorkflowDrain(sp.GetRequiredService<EmbeddedSidecar>()));
         return services;
     }
 
@@ -162,6 +165,9 @@ internal sealed class EmbeddedSidecar(AzureStorageOrchestrationServiceSettings s
     /// <summary>How long stopping waits for in-flight work items and the partitions' release.</summary>
     private static readonly TimeSpan StopWait = TimeSpan.FromSeconds(30);
 
+    /// <summary>How long a stop waits for the steps in flight (within the host's 30-second shutdown).</summary>
+    private static readonly TimeSpan DrainWait = TimeSpan.FromSeconds(20);
+
     private WebApplication? _server;
     private ObservedService? _service;
 
@@ -188,6 +194,13 @@ internal sealed class EmbeddedSidecar(AzureStorageOrchestrationServiceSettings s
         _server.MapGrpcService<TaskHubGrpcServer>();
         await _server.StartAsync(cancellationToken);
     }
+
+    /// <summary>
+    /// Hands out no more work and waits (up to <see cref="DrainWait"/>) for the work items the worker
+    /// holds to be completed: stopped while one is in flight, the worker's completion call is
+    /// cancelled and logged as a failure (the work item would run again at the next start).
+    /// </summary>
+    public Task DrainAsync(CancellationToken cancellationToken) => _service?.DrainAsync(DrainWait, cancellationToken) ?? Task.CompletedTask;
 
     public async Task StopAsync(CancellationToken cancellationToken)
     {
@@ -229,7 +242,11 @@ internal sealed class EmbeddedSidecar(AzureStorageOrchestrationServiceSettings s
     private sealed class ObservedService(AzureStorageOrchestrationService inner, ILogger logger) : IOrchestrationService
     {
         private readonly TaskCompletionSource _stopped = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private readonly CancellationTokenSource _draining = new();
         private int _started;
+
+        /// <summary>Work items locked and not yet given back, and lock calls under way (either may hand the worker work).</summary>
+        private int _held;
 
         /// <summary>Completes when the provider has stopped (at once if it never started).</summary>
         public Task Stopped => Volatile.Read(ref _started) == 0 ? Task.CompletedTask : _stopped.Task;
@@ -283,9 +300,21 @@ internal sealed class EmbeddedSidecar(AzureStorageOrchestrationServiceSettings s
 
         public int GetDelayInSecondsAfterOnFetchException(Exception exception) => inner.GetDelayInSecondsAfterOnFetchException(exception);
 
+        public async Task DrainAsync(TimeSpan wait, CancellationToken cancellationToken)
+        {
+            await _draining.CancelAsync();
+            for (var clock = System.Diagnostics.Stopwatch.StartNew(); Volatile.Read(ref _held) > 0 && clock.Elapsed < wait && !cancellationToken.IsCancellationRequested;)
+            {
+                await Task.Delay(50, CancellationToken.None);
+            }
+
+            // The worker's last completion call is answered by now; let it read the answer.
+            await Task.Delay(200, CancellationToken.None);
+        }
+
         public async Task<TaskOrchestrationWorkItem> LockNextTaskOrchestrationWorkItemAsync(TimeSpan receiveTimeout, CancellationToken cancellationToken)
         {
-            var workItem = await inner.LockNextTaskOrchestrationWorkItemAsync(receiveTimeout, cancellationToken);
+            var workItem = await HoldAsync(token => inner.LockNextTaskOrchestrationWorkItemAsync(receiveTimeout, token), cancellationToken);
             if (workItem is not null && StaleMessages.Find(workItem.OrchestrationRuntimeState, workItem.NewMessages) is { Count: > 0 } stale)
             {
                 foreach (var (message, reason) in stale)
@@ -309,16 +338,64 @@ internal sealed class EmbeddedSidecar(AzureStorageOrchestrationServiceSettings s
 
         public Task AbandonTaskOrchestrationWorkItemAsync(TaskOrchestrationWorkItem workItem) => inner.AbandonTaskOrchestrationWorkItemAsync(workItem);
 
-        public Task ReleaseTaskOrchestrationWorkItemAsync(TaskOrchestrationWorkItem workItem) => inner.ReleaseTaskOrchestrationWorkItemAsync(workItem);
+        /// <summary>The dispatcher releases every orchestration work item it locked, done or abandoned.</summary>
+        public Task ReleaseTaskOrchestrationWorkItemAsync(TaskOrchestrationWorkItem workItem) => GiveBackAsync(inner.ReleaseTaskOrchestrationWorkItemAsync(workItem));
 
-        public Task<TaskActivityWorkItem> LockNextTaskActivityWorkItem(TimeSpan receiveTimeout, CancellationToken cancellationToken) =>
-            inner.LockNextTaskActivityWorkItem(receiveTimeout, cancellationToken);
+        public async Task<TaskActivityWorkItem> LockNextTaskActivityWorkItem(TimeSpan receiveTimeout, CancellationToken cancellationToken) =>
+            (await HoldAsync(token => inner.LockNextTaskActivityWorkItem(receiveTimeout, token), cancellationToken))!;
 
         public Task<TaskActivityWorkItem> RenewTaskActivityWorkItemLockAsync(TaskActivityWorkItem workItem) => inner.RenewTaskActivityWorkItemLockAsync(workItem);
 
-        public Task CompleteTaskActivityWorkItemAsync(TaskActivityWorkItem workItem, TaskMessage responseMessage) => inner.CompleteTaskActivityWorkItemAsync(workItem, responseMessage);
+        public Task CompleteTaskActivityWorkItemAsync(TaskActivityWorkItem workItem, TaskMessage responseMessage) =>
+            GiveBackAsync(inner.CompleteTaskActivityWorkItemAsync(workItem, responseMessage));
 
-        public Task AbandonTaskActivityWorkItemAsync(TaskActivityWorkItem workItem) => inner.AbandonTaskActivityWorkItemAsync(workItem);
+        public Task AbandonTaskActivityWorkItemAsync(TaskActivityWorkItem workItem) => GiveBackAsync(inner.AbandonTaskActivityWorkItemAsync(workItem));
+
+        /// <summary>A lock call, counted while under way and, when it returns a work item, until that is given back; none once draining.</summary>
+        private async Task<T?> HoldAsync<T>(Func<CancellationToken, Task<T>> lockNext, CancellationToken cancellationToken)
+            where T : class
+        {
+            Interlocked.Increment(ref _held);
+            T? workItem = null;
+            try
+            {
+                using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _draining.Token);
+                if (!_draining.IsCancellationRequested)
+                {
+                    workItem = await lockNext(linked.Token);
+                }
+                else
+                {
+                    // Nothing more is handed out; the dispatcher asks again, so ask it to wait.
+                    await Task.Delay(TimeSpan.FromSeconds(1), cancellationToken);
+                }
+            }
+            catch (OperationCanceledException) when (_draining.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+            {
+                // Draining began while waiting for work.
+            }
+            finally
+            {
+                if (workItem is null)
+                {
+                    Interlocked.Decrement(ref _held);
+                }
+            }
+
+            return workItem;
+        }
+
+        private async Task GiveBackAsync(Task giveBack)
+        {
+            try
+            {
+                await giveBack;
+            }
+            finally
+            {
+                Interlocked.Decrement(ref _held);
+            }
+        }
     }
 }
 
@@ -357,4 +434,12 @@ internal static class StaleMessages
 
         return stale;
     }
+}
+
+/// <summary>Stops first (registered last): lets the work the worker holds finish before the worker stops (<see cref="EmbeddedSidecar.DrainAsync"/>).</summary>
+internal sealed class WorkflowDrain(EmbeddedSidecar sidecar) : IHostedService
+{
+    public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public Task StopAsync(CancellationToken cancellationToken) => sidecar.DrainAsync(cancellationToken);
 }

@@ -15,7 +15,14 @@ public class ApiErrorTests : IAsyncLifetime
         await _app.SeedPeopleAsync();
     }
 
-    public async Task DisposeAsync() => await _app.DisposeAsync();
+    /// <summary>Every problem answered was declared for its operation in the OpenAPI document.</summary>
+    public async Task DisposeAsync()
+    {
+        await using (_app)
+        {
+            Assert.Empty(OpenApiTests.Undeclared(_app.Problems));
+        }
+    }
 
     [Theory]
     [InlineData("{\"name\": ")]

@@ -15,7 +15,14 @@ public class HostileInputTests : IAsyncLifetime
         await _app.SeedPeopleAsync();
     }
 
-    public async Task DisposeAsync() => await _app.DisposeAsync();
+    /// <summary>Every problem answered was declared for its operation in the OpenAPI document.</summary>
+    public async Task DisposeAsync()
+    {
+        await using (_app)
+        {
+            Assert.Empty(OpenApiTests.Undeclared(_app.Problems));
+        }
+    }
 
     private static string Sequence(params object[] steps) =>
         JsonSerializer.Serialize(new { name = "S", ownerUserId = "u1", sharedWithEveryone = true, settings = new { businessDaysOnly = false }, steps });

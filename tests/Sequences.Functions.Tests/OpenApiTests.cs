@@ -2,6 +2,9 @@ using System.Net;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Json.Schema;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.AspNetCore.Routing.Template;
 using static Sequences.Functions.Tests.TestApp;
 
 namespace Sequences.Functions.Tests;
@@ -28,7 +31,7 @@ public class OpenApiTests
                 var op = paths[path]?[method.ToLowerInvariant()];
                 Assert.True(op is not null, $"{method} {path} ({f.Name}) is not in the document");
                 Assert.Equal(f.Name, op!["operationId"]!.GetValue<string>());
-                Assert.NotNull(op["responses"]!["4XX"]);
+                Assert.NotNull(op["responses"]!["500"]!["content"]!["application/problem+json"]);
             }
         }
 
@@ -73,6 +76,90 @@ public class OpenApiTests
         }
 
         return pointer.StartsWith('#') && node is not null;
+    }
+
+    /// <summary>The problems a request with an error answers are declared, with their status, on its operation.</summary>
+    [Fact]
+    public async Task Each_operation_declares_the_problem_codes_it_answers_with_their_status()
+    {
+        const string key = "a-test-key-of-16-characters-or-more";
+        await using var app = await StartAsync(settings: new Dictionary<string, string?> { ["Hosting:LocalTriggers"] = "false", ["Api:Keys:0"] = key });
+        await app.ExpectProblemAsync(HttpMethod.Get, "/api/users", null, HttpStatusCode.Unauthorized, "UNAUTHORIZED");
+        app.Client.DefaultRequestHeaders.Add("X-Api-Key", key);
+        await app.SeedPeopleAsync();
+        await app.PutAsync("/api/contacts/mute", new { firstName = "No", lastName = "Email" });
+        var seq = await app.CreateSequenceAsync([MailStep("P1D", "Hi {{ contact.firstName }}", "Hello"), TaskStep("call", "P1D", "Call")]);
+        var enrollment = await app.EnrollAsync(seq);
+        await app.PostAsync($"/api/enrollments/{enrollment}/unenroll");
+        await app.EnrollAsync(seq);
+        var gone = await app.CreateSequenceAsync([MailStep("P1D", "S", "b")]);
+        await app.SendAsync(HttpMethod.Delete, $"/api/sequences/{gone}", expect: 202);
+        var once = new Dictionary<string, string> { ["Idempotency-Key"] = "k1" };
+        Assert.Equal(HttpStatusCode.Accepted, (await app.RawAsync(HttpMethod.Post, $"/api/sequences/{seq}/pause", "{}", headers: once)).Status);
+
+        var enroll = JsonSerializer.Serialize(new { contactId = "c1", senderUserId = "u1" });
+        var oneStep = JsonSerializer.Serialize(new { name = "S", ownerUserId = "u1", steps = new[] { MailStep("P1D", "S", "b") } });
+        var cases = new (HttpMethod Method, string Path, string? Body, HttpStatusCode Status, string Code, Dictionary<string, string>? Headers)[]
+        {
+            (HttpMethod.Post, $"/api/sequences/{seq}/enrollments", enroll, HttpStatusCode.Conflict, "ALREADY_ENROLLED", null),
+            (HttpMethod.Post, $"/api/sequences/{seq}/enrollments", JsonSerializer.Serialize(new { contactId = "mute", senderUserId = "u1" }), HttpStatusCode.UnprocessableEntity, "CONTACT_HAS_NO_EMAIL", null),
+            (HttpMethod.Post, $"/api/sequences/{gone}/enrollments", enroll, HttpStatusCode.Conflict, "SEQUENCE_DELETED", null),
+            (HttpMethod.Post, $"/api/sequences/{seq}/preview", JsonSerializer.Serialize(new { contactId = "c1", senderUserId = "ghost" }), HttpStatusCode.NotFound, "SENDER_NOT_FOUND", null),
+            (HttpMethod.Put, $"/api/sequences/{seq}", oneStep, HttpStatusCode.PreconditionFailed, "PRECONDITION_FAILED", new() { ["If-Match"] = "\"9\"" }),
+            (HttpMethod.Put, $"/api/sequences/{seq}", oneStep, HttpStatusCode.Conflict, "STEPS_IN_USE", null),
+            (HttpMethod.Post, $"/api/enrollments/{enrollment}/pause", null, HttpStatusCode.Conflict, "ENROLLMENT_ENDED", null),
+            (HttpMethod.Post, "/api/enrollments/bulk", JsonSerializer.Serialize(new { action = "pause", enrollmentIds = Enumerable.Range(0, 101).Select(i => $"e{i}") }), HttpStatusCode.BadRequest, "BATCH_TOO_LARGE", null),
+            (HttpMethod.Post, "/api/workflows/enroll", JsonSerializer.Serialize(new { sequenceId = seq, contactId = "mute" }), HttpStatusCode.UnprocessableEntity, "SENDER_NOT_FOUND", null),
+            (HttpMethod.Post, "/api/users/ghost/sequences/pause", null, HttpStatusCode.NotFound, "USER_NOT_FOUND", null),
+            (HttpMethod.Get, "/api/automation/nope", null, HttpStatusCode.NotFound, "RULE_NOT_FOUND", null),
+            (HttpMethod.Get, "/api/lists/nope/contacts?limit=0", null, HttpStatusCode.BadRequest, "VALIDATION_FAILED", null),
+            (HttpMethod.Get, "/api/lists/nope/contacts", null, HttpStatusCode.NotFound, "LIST_NOT_FOUND", null),
+            (HttpMethod.Post, "/api/inbound/email", "not mime", HttpStatusCode.UnsupportedMediaType, "UNSUPPORTED_MEDIA_TYPE", null),
+            (HttpMethod.Post, "/api/inbound/eventgrid", "{", HttpStatusCode.BadRequest, "MALFORMED_JSON", null),
+            (HttpMethod.Post, $"/api/sequences/{seq}/pause", "{\"other\":1}", HttpStatusCode.UnprocessableEntity, "IDEMPOTENCY_KEY_REUSED", once),
+            (HttpMethod.Delete, "/api/users/u1", null, HttpStatusCode.MethodNotAllowed, "METHOD_NOT_ALLOWED", null),
+        };
+        foreach (var (method, path, body, status, code, headers) in cases)
+        {
+            await app.ExpectProblemAsync(method, path, body, status, code, headers);
+        }
+
+        Assert.Equal(cases.Length + 1, app.Problems.Count);
+        var undeclared = Undeclared(app.Problems);
+        Assert.True(undeclared.Count == 0, "answered but not declared:\n" + string.Join("\n", undeclared));
+        Assert.Equal(["GET /api/users/u1: 404 SEQUENCE_NOT_FOUND", "GET /nothing: 404 USER_NOT_FOUND"],
+            Undeclared([new("GET", "/api/users/u1", 404, "SEQUENCE_NOT_FOUND"), new("GET", "/api/users/u1", 404, "USER_NOT_FOUND"), new("GET", "/nothing", 404, "USER_NOT_FOUND")]));
+    }
+
+    private static readonly JsonNode Document = Sequences.Functions.Api.OpenApi.Build();
+
+    /// <summary>The document's path templates, the most specific first (as routing prefers them).</summary>
+    private static readonly IReadOnlyList<(string Path, TemplateMatcher Matcher)> Templates = Document["paths"]!.AsObject()
+        .Select(p => (p.Key, Template: TemplateParser.Parse(p.Key.TrimStart('/'))))
+        .OrderBy(t => RoutePrecedence.ComputeInbound(t.Template))
+        .Select(t => (t.Key, new TemplateMatcher(t.Template, new RouteValueDictionary())))
+        .ToList();
+
+    /// <summary>
+    /// The problems not declared, with their status, on the operation their request reached (found
+    /// by its path among the document's templates); one no operation takes reached the catch-all,
+    /// which answers NOT_FOUND or METHOD_NOT_ALLOWED.
+    /// </summary>
+    public static IReadOnlyList<string> Undeclared(IEnumerable<ObservedProblem> observed) =>
+        observed.Where(p => !Declared(p)).Select(p => $"{p.Method} {p.Path}: {p.Status} {p.Code}").Distinct().ToList();
+
+    private static bool Declared(ObservedProblem p)
+    {
+        var path = new PathString(p.Path.Split('?')[0]);
+        var method = p.Method.ToLowerInvariant();
+        var op = Templates.Where(t => t.Matcher.TryMatch(path, new RouteValueDictionary())).Select(t => Document["paths"]![t.Path]![method]).FirstOrDefault(o => o is not null);
+        if (op is null)
+        {
+            return p.Code is "NOT_FOUND" or "METHOD_NOT_ALLOWED";
+        }
+
+        var codes = op["responses"]?[p.Status.ToString(System.Globalization.CultureInfo.InvariantCulture)]?["content"]?["application/problem+json"]?["schema"]?["allOf"]?[1]?["properties"]?["code"]?["enum"];
+        return codes is JsonArray declared && declared.Any(c => c!.GetValue<string>() == p.Code);
     }
 
     [Fact]

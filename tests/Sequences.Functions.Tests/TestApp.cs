@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text;
@@ -34,6 +35,9 @@ public sealed class TestApp : IAsyncDisposable
     }
 
     public Uri BaseUrl { get; }
+
+    /// <summary>Every problem+json the helpers below received, in order (checked against the OpenAPI document: <see cref="OpenApiTests.Undeclared"/>).</summary>
+    public ConcurrentQueue<ObservedProblem> Problems { get; } = new();
     public string Prefix { get; }
     public HttpClient Client { get; }
     public IServiceProvider Services => _app.Services;
@@ -100,6 +104,7 @@ public sealed class TestApp : IAsyncDisposable
 
         using var response = await Client.SendAsync(request);
         var text = await response.Content.ReadAsStringAsync();
+        Observe(request, response, text);
         if ((int)response.StatusCode != expect)
         {
             throw new Xunit.Sdk.XunitException($"{method} {path}: expected {expect}, got {(int)response.StatusCode}: {text}");
@@ -108,8 +113,9 @@ public sealed class TestApp : IAsyncDisposable
         return text.Length == 0 ? default : JsonDocument.Parse(text).RootElement.Clone();
     }
 
-    /// <summary>A raw request: status, body (default when empty) and content type.</summary>
-    public async Task<(HttpStatusCode Status, JsonElement Body, string? ContentType)> RawAsync(HttpMethod method, string path, string? body, string contentType = "application/json")
+    /// <summary>A raw request (with <paramref name="headers"/>, if any): status, body (default when empty) and content type.</summary>
+    public async Task<(HttpStatusCode Status, JsonElement Body, string? ContentType)> RawAsync(
+        HttpMethod method, string path, string? body, string contentType = "application/json", IReadOnlyDictionary<string, string>? headers = null)
     {
         using var request = new HttpRequestMessage(method, path.TrimStart('/'));
         if (body is not null)
@@ -117,15 +123,31 @@ public sealed class TestApp : IAsyncDisposable
             request.Content = new StringContent(body, Encoding.UTF8, contentType);
         }
 
+        foreach (var (name, value) in headers ?? new Dictionary<string, string>())
+        {
+            request.Headers.TryAddWithoutValidation(name, value);
+        }
+
         using var response = await Client.SendAsync(request);
         var text = await response.Content.ReadAsStringAsync();
+        Observe(request, response, text);
         return (response.StatusCode, text.Length == 0 ? default : JsonDocument.Parse(text).RootElement.Clone(), response.Content.Headers.ContentType?.MediaType);
     }
 
-    /// <summary>Asserts a problem+json with this status and code, and returns it.</summary>
-    public async Task<JsonElement> ExpectProblemAsync(HttpMethod method, string path, string? body, HttpStatusCode status, string code)
+    private void Observe(HttpRequestMessage request, HttpResponseMessage response, string text)
     {
-        var (actual, json, type) = await RawAsync(method, path, body);
+        if (response.Content.Headers.ContentType?.MediaType == "application/problem+json")
+        {
+            var code = JsonDocument.Parse(text).RootElement.TryGetProperty("code", out var c) ? c.GetString() : null;
+            Problems.Enqueue(new ObservedProblem(request.Method.Method, request.RequestUri!.PathAndQuery, (int)response.StatusCode, code));
+        }
+    }
+
+    /// <summary>Asserts a problem+json with this status and code, and returns it.</summary>
+    public async Task<JsonElement> ExpectProblemAsync(
+        HttpMethod method, string path, string? body, HttpStatusCode status, string code, IReadOnlyDictionary<string, string>? headers = null)
+    {
+        var (actual, json, type) = await RawAsync(method, path, body, headers: headers);
         Assert.Equal(status, actual);
         Assert.Equal("application/problem+json", type);
         Assert.Equal(code, json.GetProperty("code").GetString());
@@ -228,3 +250,6 @@ public sealed class TestApp : IAsyncDisposable
             trigger(p) ?? FunctionInvoker.Common(p, scope.ServiceProvider, CancellationToken.None));
     }
 }
+
+/// <summary>A problem+json response: the request's method and path (with its query) and the response's status and code.</summary>
+public sealed record ObservedProblem(string Method, string Path, int Status, string? Code);

@@ -58,4 +58,10 @@ public static class ErrorCodes
     public const string StepsInUse = "STEPS_IN_USE";
     public const string IdempotencyKeyReused = "IDEMPOTENCY_KEY_REUSED";
     public const string IdempotentRequestInProgress = "IDEMPOTENT_REQUEST_IN_PROGRESS";
+
+    /// <summary>An inbound message (raw, or from a provider's form) is not valid MIME.</summary>
+    public const string MalformedMime = "MALFORMED_MIME";
+
+    /// <summary>An inbound provider's post does not verify with the configured signing key.</summary>
+    public const string InvalidSignature = "INVALID_SIGNATURE";
 }

@@ -16,6 +16,15 @@ internal static class ApiJson
 
     public const long MaxBodyBytes = 1024 * 1024;
 
+    /// <summary>The problems <see cref="ReadAsync"/> answers (for the OpenAPI description of operations with a <see cref="JsonBodyAttribute"/>).</summary>
+    public static readonly IReadOnlyList<(int Status, string Code)> ReadProblems =
+    [
+        (StatusCodes.Status400BadRequest, ErrorCodes.MalformedJson),
+        (StatusCodes.Status400BadRequest, ErrorCodes.ValidationFailed),
+        (StatusCodes.Status413PayloadTooLarge, ErrorCodes.EntityTooLarge),
+        (StatusCodes.Status415UnsupportedMediaType, ErrorCodes.UnsupportedMediaType),
+    ];
+
     public static JsonSerializerOptions Configure(JsonSerializerOptions o)
     {
         o.PropertyNamingPolicy = JsonNamingPolicy.CamelCase;

@@ -28,11 +28,13 @@ internal sealed class AutomationFunctions(
     AutomationService automation, DirectoryService directory, EnrollmentService enrollments, IContactTimelineStore timeline, IInboundQueue queue, TimeProvider time)
 {
     [JsonBody(typeof(RuleCommand))]
+    [ProblemCodes(ErrorKind.NotFound, ErrorCodes.SequenceNotFound)]
     [Function(nameof(CreateAutomationRule))]
     public Task<Results<Created<AutomationRule>, ProblemHttpResult>> CreateAutomationRule(
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "api/sequences/{sequenceId}/automation")] HttpRequest request, string sequenceId, CancellationToken ct) =>
         Endpoint.CreatedAsync<RuleCommand, AutomationRule, AutomationRule>(request, body => automation.CreateRuleAsync(sequenceId, body, ct), r => r, r => $"/api/automation/{r.Id}", ct);
 
+    [ProblemCodes(ErrorKind.NotFound, ErrorCodes.SequenceNotFound)]
     [Function(nameof(ListAutomationRules))]
     public async Task<Results<Ok<ListResponse<AutomationRule>>, ProblemHttpResult>> ListAutomationRules(
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "api/sequences/{sequenceId}/automation")] HttpRequest request, string sequenceId, CancellationToken ct)
@@ -46,22 +48,26 @@ internal sealed class AutomationFunctions(
         return TypedResults.Ok(new ListResponse<AutomationRule>(rules, rules.Count));
     }
 
+    [ProblemCodes(ErrorKind.NotFound, ErrorCodes.RuleNotFound)]
     [Function(nameof(GetAutomationRule))]
     public async Task<Results<Ok<AutomationRule>, ProblemHttpResult>> GetAutomationRule(
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "api/automation/{ruleId}")] HttpRequest request, string ruleId, CancellationToken ct) =>
         await automation.GetRuleAsync(ruleId, ct) is { } rule ? TypedResults.Ok(rule) : Problems.From(AutomationService.NotFound(ruleId));
 
     [JsonBody(typeof(RuleCommand))]
+    [ProblemCodes(ErrorKind.NotFound, ErrorCodes.RuleNotFound)]
     [Function(nameof(ReplaceAutomationRule))]
     public Task<Results<Ok<AutomationRule>, ProblemHttpResult>> ReplaceAutomationRule(
         [HttpTrigger(AuthorizationLevel.Anonymous, "put", Route = "api/automation/{ruleId}")] HttpRequest request, string ruleId, CancellationToken ct) =>
         Endpoint.OkAsync<RuleCommand, AutomationRule, AutomationRule>(request, body => automation.ReplaceRuleAsync(ruleId, body, ct), r => r, ct);
 
+    [ProblemCodes(ErrorKind.NotFound, ErrorCodes.RuleNotFound)]
     [Function(nameof(DeleteAutomationRule))]
     public async Task<Results<NoContent, ProblemHttpResult>> DeleteAutomationRule(
         [HttpTrigger(AuthorizationLevel.Anonymous, "delete", Route = "api/automation/{ruleId}")] HttpRequest request, string ruleId, CancellationToken ct) =>
         await automation.DeleteRuleAsync(ruleId, ct) ? TypedResults.NoContent() : Problems.From(AutomationService.NotFound(ruleId));
 
+    [ProblemCodes(ErrorKind.NotFound, ErrorCodes.RuleNotFound)]
     [Function(nameof(ListAutomationFailures))]
     public async Task<Results<Ok<ListResponse<AutomationFailure>>, ProblemHttpResult>> ListAutomationFailures(
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "api/automation/{ruleId}/failures")] HttpRequest request, string ruleId, CancellationToken ct)
@@ -131,6 +137,11 @@ internal sealed class AutomationFunctions(
     }
 
     [JsonBody(typeof(WorkflowCommand))]
+    [ProblemCodes(ErrorKind.NotFound, ErrorCodes.SequenceNotFound, ErrorCodes.ContactNotFound, ErrorCodes.SenderNotFound)]
+    [ProblemCodes(ErrorKind.Conflict, ErrorCodes.SequenceDeleted, ErrorCodes.AlreadyEnrolled)]
+    [ProblemCodes(ErrorKind.Rule, ErrorCodes.SenderNotFound,
+        ErrorCodes.ContactHasNoEmail, ErrorCodes.ContactUnsubscribed, ErrorCodes.ContactPreviouslyBounced, ErrorCodes.SenderInactive,
+        ErrorCodes.SequenceNotSharedWithSender, ErrorCodes.SenderMailboxNotConnected, ErrorCodes.MissingTokenValues, ErrorCodes.SendLimitReached)]
     [Function(nameof(WorkflowEnroll))]
     public Task<Results<Created<EnrollmentResponse>, ProblemHttpResult>> WorkflowEnroll(
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "api/workflows/enroll")] HttpRequest request,
@@ -139,6 +150,7 @@ internal sealed class AutomationFunctions(
             request, body => automation.WorkflowEnrollAsync(body, ct), e => EnrollmentResponse.From(e), e => $"/api/enrollments/{e.Id}", ct);
 
     [JsonBody(typeof(WorkflowCommand))]
+    [ProblemCodes(ErrorKind.NotFound, ErrorCodes.ContactNotFound)]
     [Function(nameof(WorkflowUnenroll))]
     public async Task<Results<Ok<WorkflowUnenrollResponse>, ProblemHttpResult>> WorkflowUnenroll(
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "api/workflows/unenroll")] HttpRequest request,
@@ -157,6 +169,7 @@ internal sealed class AutomationFunctions(
     }
 
     /// <summary>Deleting a sequence ends its enrollments in the background (202) and removes its rules; its history stays.</summary>
+    [ProblemCodes(ErrorKind.NotFound, ErrorCodes.SequenceNotFound)]
     [Function(nameof(DeleteSequence))]
     public async Task<Results<Accepted<SequenceResponse>, ProblemHttpResult>> DeleteSequence(
         [HttpTrigger(AuthorizationLevel.Anonymous, "delete", Route = "api/sequences/{sequenceId}")] HttpRequest request, string sequenceId, CancellationToken ct)
@@ -171,6 +184,7 @@ internal sealed class AutomationFunctions(
         return TypedResults.Accepted($"/api/sequences/{sequenceId}/enrollments", SequenceResponse.From(result.Value!));
     }
 
+    [ProblemCodes(ErrorKind.NotFound, ErrorCodes.UserNotFound)]
     [Function(nameof(DeactivateUser))]
     public async Task<Results<Accepted<UserResponse>, ProblemHttpResult>> DeactivateUser(
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "api/users/{userId}/deactivate")] HttpRequest request, string userId, CancellationToken ct)
@@ -180,6 +194,7 @@ internal sealed class AutomationFunctions(
     }
 
     /// <summary>The contact's timeline: enrollments, pending (delayed) enrollments and automation failures, newest first.</summary>
+    [ProblemCodes(ErrorKind.NotFound, ErrorCodes.ContactNotFound)]
     [Function(nameof(GetContactTimeline))]
     public async Task<Results<Ok<ListResponse<TimelineItem>>, ProblemHttpResult>> GetContactTimeline(
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "api/contacts/{contactId}/timeline")] HttpRequest request, string contactId, CancellationToken ct)

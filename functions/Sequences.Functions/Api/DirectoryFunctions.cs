@@ -16,6 +16,7 @@ internal sealed class DirectoryFunctions(DirectoryService directory)
         [HttpTrigger(AuthorizationLevel.Anonymous, "put", Route = "api/users/{userId}")] HttpRequest request, string userId, CancellationToken ct) =>
         Endpoint.OkAsync<UserCommand, User, UserResponse>(request, body => directory.PutUserAsync(userId, body, ct), UserResponse.From, ct);
 
+    [ProblemCodes(ErrorKind.NotFound, ErrorCodes.UserNotFound)]
     [Function(nameof(GetUser))]
     public async Task<Results<Ok<UserResponse>, ProblemHttpResult>> GetUser(
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "api/users/{userId}")] HttpRequest request, string userId, CancellationToken ct) =>
@@ -29,6 +30,7 @@ internal sealed class DirectoryFunctions(DirectoryService directory)
         [HttpTrigger(AuthorizationLevel.Anonymous, "put", Route = "api/contacts/{contactId}")] HttpRequest request, string contactId, CancellationToken ct) =>
         Endpoint.OkAsync<ContactCommand, Contact, ContactResponse>(request, body => directory.PutContactAsync(contactId, body, ct), ContactResponse.From, ct);
 
+    [ProblemCodes(ErrorKind.NotFound, ErrorCodes.ContactNotFound)]
     [Function(nameof(GetContact))]
     public async Task<Results<Ok<ContactResponse>, ProblemHttpResult>> GetContact(
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "api/contacts/{contactId}")] HttpRequest request, string contactId, CancellationToken ct) =>
@@ -38,11 +40,13 @@ internal sealed class DirectoryFunctions(DirectoryService directory)
 
     /// <summary>Sequences carry an <c>ETag</c> (their version); <c>PUT</c> honours <c>If-Match</c>.</summary>
     [JsonBody(typeof(SequenceCommand))]
+    [ProblemCodes(ErrorKind.Rule, ErrorCodes.InvalidTemplate)]
     [Function(nameof(CreateSequence))]
     public Task<Results<Created<SequenceResponse>, ProblemHttpResult>> CreateSequence(
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "api/sequences")] HttpRequest request, CancellationToken ct) =>
         Endpoint.CreatedAsync<SequenceCommand, Sequence, SequenceResponse>(request, body => directory.CreateSequenceAsync(body, ct), s => Versioned(request, s), s => $"/api/sequences/{s.Id}", ct);
 
+    [ProblemCodes(ErrorKind.NotFound, ErrorCodes.SequenceNotFound)]
     [Function(nameof(GetSequence))]
     public async Task<Results<Ok<SequenceResponse>, ProblemHttpResult>> GetSequence(
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "api/sequences/{sequenceId}")] HttpRequest request, string sequenceId, CancellationToken ct) =>
@@ -51,6 +55,10 @@ internal sealed class DirectoryFunctions(DirectoryService directory)
             : Problems.From(DomainError.NotFound(ErrorCodes.SequenceNotFound, "Sequence", sequenceId));
 
     [JsonBody(typeof(SequenceCommand))]
+    [ProblemCodes(ErrorKind.NotFound, ErrorCodes.SequenceNotFound)]
+    [ProblemCodes(ErrorKind.Conflict, ErrorCodes.SequenceDeleted, ErrorCodes.StepsInUse)]
+    [ProblemCodes(ErrorKind.Precondition, ErrorCodes.PreconditionFailed)]
+    [ProblemCodes(ErrorKind.Rule, ErrorCodes.InvalidTemplate)]
     [Function(nameof(ReplaceSequence))]
     public Task<Results<Ok<SequenceResponse>, ProblemHttpResult>> ReplaceSequence(
         [HttpTrigger(AuthorizationLevel.Anonymous, "put", Route = "api/sequences/{sequenceId}")] HttpRequest request, string sequenceId, CancellationToken ct)

@@ -37,10 +37,10 @@ internal sealed class InboundOptions
 /// </summary>
 internal sealed class InboundFunctions(IInboundQueue queue, IInboundLog log, IOptions<InboundOptions> options, TimeProvider time)
 {
-    public const string MalformedMime = "MALFORMED_MIME";
-    public const string InvalidSignature = "INVALID_SIGNATURE";
     private static readonly TimeSpan MailgunMaxAge = TimeSpan.FromMinutes(15);
 
+    [ProblemCodes(ErrorKind.Validation, ErrorCodes.ValidationFailed, ErrorCodes.MalformedMime)]
+    [ProblemCodes(ErrorKind.UnsupportedMediaType, ErrorCodes.UnsupportedMediaType)]
     [Function(nameof(InboundRawEmail))]
     public async Task<Results<Accepted<AcceptedInbound>, ProblemHttpResult>> InboundRawEmail(
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "api/inbound/email")] HttpRequest request, CancellationToken ct)
@@ -62,6 +62,8 @@ internal sealed class InboundFunctions(IInboundQueue queue, IInboundLog log, IOp
         return await AcceptAsync(() => InboundMime.Extract(InboundMime.Parse(buffer, ct)), "raw", ct);
     }
 
+    [ProblemCodes(ErrorKind.Validation, ErrorCodes.ValidationFailed, ErrorCodes.MalformedMime)]
+    [ProblemCodes(ErrorKind.UnsupportedMediaType, ErrorCodes.UnsupportedMediaType)]
     [Function(nameof(InboundSendGrid))]
     public async Task<Results<Accepted<AcceptedInbound>, ProblemHttpResult>> InboundSendGrid(
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "api/inbound/sendgrid")] HttpRequest request, CancellationToken ct)
@@ -76,6 +78,9 @@ internal sealed class InboundFunctions(IInboundQueue queue, IInboundLog log, IOp
             : Unreadable("SendGrid");
     }
 
+    [ProblemCodes(ErrorKind.Validation, ErrorCodes.ValidationFailed, ErrorCodes.MalformedMime)]
+    [ProblemCodes(ErrorKind.Unauthorized, ErrorCodes.InvalidSignature)]
+    [ProblemCodes(ErrorKind.UnsupportedMediaType, ErrorCodes.UnsupportedMediaType)]
     [Function(nameof(InboundMailgun))]
     public async Task<Results<Accepted<AcceptedInbound>, ProblemHttpResult>> InboundMailgun(
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "api/inbound/mailgun")] HttpRequest request, CancellationToken ct)
@@ -92,14 +97,14 @@ internal sealed class InboundFunctions(IInboundQueue queue, IInboundLog log, IOp
 
         if (options.Value.Mailgun.SigningKey is not { Length: > 0 } key)
         {
-            return Problems.From(new DomainError(ErrorKind.Unauthorized, InvalidSignature, "Mailgun is not configured",
+            return Problems.From(new DomainError(ErrorKind.Unauthorized, ErrorCodes.InvalidSignature, "Mailgun is not configured",
                 "Set Inbound__Mailgun__SigningKey to the Mailgun HTTP webhook signing key to accept Mailgun posts."));
         }
 
         if (!MailgunSignature.IsValid(key, fields.GetValueOrDefault("timestamp") ?? "", fields.GetValueOrDefault("token") ?? "",
                 fields.GetValueOrDefault("signature") ?? "", time.GetUtcNow(), MailgunMaxAge))
         {
-            return Problems.From(new DomainError(ErrorKind.Unauthorized, InvalidSignature, "Invalid Mailgun signature",
+            return Problems.From(new DomainError(ErrorKind.Unauthorized, ErrorCodes.InvalidSignature, "Invalid Mailgun signature",
                 "The timestamp, token and signature do not verify with the configured signing key, or the timestamp is too old."));
         }
 
@@ -110,6 +115,7 @@ internal sealed class InboundFunctions(IInboundQueue queue, IInboundLog log, IOp
     /// Azure Event Grid: answers the subscription-validation handshake, and queues ACS
     /// <c>EmailDeliveryReportReceived</c> events (Event Grid or CloudEvents schema, one or a batch).
     /// </summary>
+    [ProblemCodes(ErrorKind.Validation, ErrorCodes.MalformedJson, ErrorCodes.ValidationFailed)]
     [Function(nameof(InboundEventGrid))]
     public async Task<IResult> InboundEventGrid(
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "api/inbound/eventgrid")] HttpRequest request, CancellationToken ct)
@@ -251,7 +257,7 @@ internal sealed class InboundFunctions(IInboundQueue queue, IInboundLog log, IOp
         }
         catch (MalformedInboundException e)
         {
-            return Problems.From(new DomainError(ErrorKind.Validation, MalformedMime, "The message is not valid MIME", e.Message));
+            return Problems.From(new DomainError(ErrorKind.Validation, ErrorCodes.MalformedMime, "The message is not valid MIME", e.Message));
         }
 
         var bounce = InboundClassifier.Classify(email) is InboundClass.Bounce or InboundClass.DeliveryNotice;

@@ -33,6 +33,7 @@ internal sealed class ListFunctions(ListingService listing, ContactListService c
             : TypedResults.Ok(ListResponse<ContactListResponse>.From(await contactLists.ListAsync(page.Value!, ct), ContactListResponse.From));
     }
 
+    [ProblemCodes(ErrorKind.NotFound, ErrorCodes.ListNotFound)]
     [Function(nameof(GetContactList))]
     public async Task<Results<Ok<ContactListResponse>, ProblemHttpResult>> GetContactList(
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "api/lists/{listId}")] HttpRequest request, string listId, CancellationToken ct) =>
@@ -42,6 +43,7 @@ internal sealed class ListFunctions(ListingService listing, ContactListService c
 
     /// <summary>The list's contacts, a page at a time (an active list's page examines at most 1,000 contacts: it may hold fewer than <c>limit</c> and still have a next page).</summary>
     [QueryParameters("limit", "cursor")]
+    [ProblemCodes(ErrorKind.NotFound, ErrorCodes.ListNotFound)]
     [Function(nameof(ListContactListMembers))]
     public async Task<Results<Ok<ListResponse<ContactResponse>>, ProblemHttpResult>> ListContactListMembers(
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "api/lists/{listId}/contacts")] HttpRequest request, string listId, CancellationToken ct)
@@ -93,6 +95,7 @@ internal sealed class ListFunctions(ListingService listing, ContactListService c
     }
 
     [QueryParameters("status", "senderUserId", "limit", "cursor")]
+    [ProblemCodes(ErrorKind.NotFound, ErrorCodes.SequenceNotFound)]
     [Function(nameof(ListSequenceEnrollments))]
     public async Task<Results<Ok<ListResponse<EnrollmentRowResponse>>, ProblemHttpResult>> ListSequenceEnrollments(
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "api/sequences/{sequenceId}/enrollments")] HttpRequest request, string sequenceId, CancellationToken ct)

@@ -24,12 +24,26 @@ internal sealed class QueryParametersAttribute(params string[] names) : Attribut
 }
 
 /// <summary>
+/// Problem codes an HTTP function answers of one <see cref="ErrorKind"/> (its status: <see cref="Problems.StatusOf"/>),
+/// for the OpenAPI description. Those every operation of its sort answers are added without being declared:
+/// the pipeline's (<see cref="HttpPipeline.ProblemsOf"/>), a JSON body's (<see cref="ApiJson.ReadProblems"/>)
+/// and a query string's (<see cref="Query.ReadProblems"/>).
+/// </summary>
+[AttributeUsage(AttributeTargets.Method, AllowMultiple = true)]
+internal sealed class ProblemCodesAttribute(ErrorKind kind, params string[] codes) : Attribute
+{
+    public ErrorKind Kind { get; } = kind;
+    public IReadOnlyList<string> Codes { get; } = codes;
+}
+
+/// <summary>
 /// The OpenAPI 3.1 description of the API, generated from the functions both hosts run
 /// (<see cref="FunctionCatalog"/>): routes and methods from their triggers, response schemas from
 /// their typed results, request schemas from <see cref="JsonBodyAttribute"/>, all through the API's
 /// own JSON options (so names and enums are as sent). Objects are closed
-/// (<c>additionalProperties: false</c>), as the API reads them strictly. Errors are problem+json
-/// with a <c>code</c> from <see cref="ErrorCodes"/>.
+/// (<c>additionalProperties: false</c>), as the API reads them strictly. Errors are problem+json,
+/// one response per status, each with the <c>code</c>s (from <see cref="ErrorCodes"/>) the operation
+/// answers with it (see <see cref="ProblemCodesAttribute"/>).
 /// </summary>
 internal static class OpenApi
 {
@@ -90,6 +104,11 @@ internal static class OpenApi
             ["parameters"] = parameters,
             ["responses"] = Responses(f.Method.ReturnType),
         };
+        foreach (var (status, codes) in ProblemCodes(f, path, method))
+        {
+            op["responses"]![status.ToString(System.Globalization.CultureInfo.InvariantCulture)] = ProblemResponse(status, codes);
+        }
+
         if (path.StartsWith("/api/", StringComparison.Ordinal))
         {
             op["security"] = new JsonArray(new JsonObject { ["apiKey"] = new JsonArray() });
@@ -129,13 +148,40 @@ internal static class OpenApi
             responses["200"] = new JsonObject { ["description"] = "OK" };
         }
 
-        responses["4XX"] = new JsonObject
-        {
-            ["description"] = "A problem: the request was refused (see code).",
-            ["content"] = new JsonObject { ["application/problem+json"] = new JsonObject { ["schema"] = new JsonObject { ["$ref"] = "#/components/schemas/Problem" } } },
-        };
         return responses;
     }
+
+    /// <summary>The problem codes the operation answers, by status: its own (<see cref="ProblemCodesAttribute"/>) and those every operation of its sort answers.</summary>
+    private static IEnumerable<(int Status, IReadOnlyList<string> Codes)> ProblemCodes(FunctionEntry f, string path, string method) =>
+        f.Method.GetCustomAttributes<ProblemCodesAttribute>().SelectMany(a => a.Codes.Select(code => (Status: Problems.StatusOf(a.Kind), Code: code)))
+            .Concat(HttpPipeline.ProblemsOf(path, method))
+            .Concat(f.Method.IsDefined(typeof(JsonBodyAttribute)) ? ApiJson.ReadProblems : [])
+            .Concat(f.Method.IsDefined(typeof(QueryParametersAttribute)) ? Query.ReadProblems : [])
+            .GroupBy(p => p.Status, p => p.Code)
+            .OrderBy(g => g.Key)
+            .Select(g => (g.Key, (IReadOnlyList<string>)g.Distinct().Order(StringComparer.Ordinal).ToList()));
+
+    /// <summary>A problem+json response: the Problem schema, its <c>code</c> one of <paramref name="codes"/> (open, as the Problem is: some codes add fields).</summary>
+    private static JsonObject ProblemResponse(int status, IReadOnlyList<string> codes) => new()
+    {
+        ["description"] = $"{Microsoft.AspNetCore.WebUtilities.ReasonPhrases.GetReasonPhrase(status)}: {string.Join(", ", codes)}.",
+        ["content"] = new JsonObject
+        {
+            ["application/problem+json"] = new JsonObject
+            {
+                ["schema"] = new JsonObject
+                {
+                    ["allOf"] = new JsonArray(
+                        new JsonObject { ["$ref"] = "#/components/schemas/Problem" },
+                        new JsonObject
+                        {
+                            ["properties"] = new JsonObject { ["code"] = new JsonObject { ["enum"] = new JsonArray(codes.Select(c => (JsonNode)JsonValue.Create(c)).ToArray()) } },
+                            ["additionalProperties"] = true,
+                        }),
+                },
+            },
+        },
+    };
 
     private static string? StatusOf(Type definition) =>
         definition == typeof(Ok<>) ? "200" : definition == typeof(Created<>) ? "201" : definition == typeof(Accepted<>) ? "202" : null;

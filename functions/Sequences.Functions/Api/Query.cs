@@ -9,6 +9,9 @@ namespace Sequences.Functions.Api;
 /// <summary>Query-string values of the list endpoints, read strictly: a bad value is a 400 naming the parameter.</summary>
 internal static class Query
 {
+    /// <summary>The problem a bad query value is (for the OpenAPI description of operations with a <see cref="QueryParametersAttribute"/>).</summary>
+    public static readonly IReadOnlyList<(int Status, string Code)> ReadProblems = [(StatusCodes.Status400BadRequest, ErrorCodes.ValidationFailed)];
+
     public static Result<PageRequest> Page(HttpRequest request) =>
         Paging.Parse(request.Query["limit"].ToString(), request.Query["cursor"].ToString());
 

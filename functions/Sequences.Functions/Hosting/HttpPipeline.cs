@@ -60,6 +60,28 @@ internal sealed class HttpPipeline(IOptions<ApiOptions> options, IIdempotencySto
         }
     }
 
+    /// <summary>
+    /// The problems this pipeline itself can answer for an operation (for the OpenAPI description):
+    /// 500 and 503 on any, the API key's 401 on <c>/api</c> routes, and the Idempotency-Key's on their POSTs.
+    /// </summary>
+    public static IEnumerable<(int Status, string Code)> ProblemsOf(string path, string method)
+    {
+        yield return (StatusCodes.Status500InternalServerError, ErrorCodes.InternalError);
+        yield return (StatusCodes.Status503ServiceUnavailable, ErrorCodes.StorageUnavailable);
+        if (!path.StartsWith("/api/", StringComparison.OrdinalIgnoreCase))
+        {
+            yield break;
+        }
+
+        yield return (StatusCodes.Status401Unauthorized, ErrorCodes.Unauthorized);
+        if (HttpMethods.IsPost(method))
+        {
+            yield return (StatusCodes.Status400BadRequest, ErrorCodes.ValidationFailed);
+            yield return (StatusCodes.Status409Conflict, ErrorCodes.IdempotentRequestInProgress);
+            yield return (StatusCodes.Status422UnprocessableEntity, ErrorCodes.IdempotencyKeyReused);
+        }
+    }
+
     /// <summary>Writes a function's result (an <see cref="IResult"/>); a function that wrote the response itself returns null.</summary>
     private static Task WriteAsync(HttpContext context, object? result) => result switch
     {

@@ -41,7 +41,7 @@ public sealed class ApiReferenceScreenTests(BrowserFixture fixture, ITestOutputH
         await Expect(batch.GetByRole(AriaRole.Heading, new() { Name = "Enroll batch" })).ToBeInViewportAsync();
         await Expect(batch).ToContainTextAsync("post/api/sequences/{sequenceId}/enrollments/batch");
         await Expect(batch.GetByRole(AriaRole.Group, new() { Name = "Request Body" })).ToContainTextAsync("contacts");
-        await Expect(batch).ToContainTextAsync("4XX");
+        await Expect(batch).ToContainTextAsync("409");
         await Expect(batch).ToContainTextAsync($"curl '{origin}/api/sequences/{{sequenceId}}/enrollments/batch'");
         await ShotAsync(page, "api-reference", viewport: true);
         Assert.Empty(elsewhere);

@@ -65,6 +65,7 @@ internal sealed class Lab : IAsyncDisposable
         ["Email__Smtp__Port"] = Sink.SmtpPort.ToString(CultureInfo.InvariantCulture),
         ["Hosting__DataDirectory"] = Path.Combine(Work, run, "data"),
         ["Workflow__OverdueAfter"] = "00:00:20",
+        ["Workflow__ReplaceAfter"] = "00:01:30",
         ["Hosting__Timers__Reconcile"] = "*/10 * * * * *",
         ["Logging__LogLevel__Default"] = "Warning",
         ["Logging__LogLevel__Microsoft.Hosting.Lifetime"] = "Information",

@@ -167,6 +167,41 @@ public class RecoveryTests(ITestOutputHelper output)
         await app.WaitForEnrollmentAsync(id, e => e.GetProperty("status").GetString() == "finished", "finished");
     }
 
+    [Fact]
+    public async Task A_workflow_that_stops_answering_is_replaced_under_a_new_id_and_the_old_one_ends_without_sending()
+    {
+        var prefix = AzuriteServer.UniquePrefix();
+        var maildev = await MailDevServer.SharedAsync();
+        var to = $"s.{prefix}@buyer.test";
+        await using var app = await StartAsync(prefix, new Dictionary<string, string?>
+        {
+            ["Workflow:OverdueAfter"] = "00:00:02",
+            ["Workflow:ReplaceAfter"] = "00:00:06",
+            ["Hosting:Timers:Reconcile"] = "*/2 * * * * *",
+        });
+        await app.PutAsync("/api/users/u1", new { email = "rita@acme.test", name = "Rita Rep" });
+        await app.PutAsync("/api/contacts/s1", new { email = to, firstName = "Sam" });
+        var seq = await app.CreateSequenceAsync([MailStep("PT0S", "One", "1"), MailStep("PT4S", null, "2")]);
+        var id = await app.EnrollAsync(seq, "s1");
+        await maildev.WaitForMessagesToAsync(to, 1, TimeSpan.FromSeconds(60), default);
+
+        // The workflow stops answering (as one stuck on messages a crash left behind): wake-ups change nothing.
+        var client = app.Get<Microsoft.DurableTask.Client.DurableTaskClient>();
+        await client.SuspendInstanceAsync(id);
+
+        await app.WaitForEnrollmentAsync(id, e => e.GetProperty("status").GetString() == "finished", "finished by a replacement workflow", seconds: 90);
+        var record = (await app.Get<Sequences.Core.Ports.IEnrollmentStore>().GetAsync(id, default))!.Value;
+        Assert.StartsWith(id + "~", record.WorkflowId, StringComparison.Ordinal);
+
+        // The old one, let go, finds it was replaced and ends: no email of its own.
+        await client.ResumeInstanceAsync(id);
+        await Eventually.TrueAsync(async () => (await client.GetInstanceAsync(id))?.RuntimeStatus == Microsoft.DurableTask.Client.OrchestrationRuntimeStatus.Completed,
+            TimeSpan.FromSeconds(60), "the old workflow to end");
+        var mails = await maildev.MessagesToAsync(to, default);
+        Assert.Equal(2, mails.Count);
+        Assert.Equal(2, mails.Select(m => m.MessageId).Distinct().Count());
+    }
+
     /// <summary>The app as its own process (`dotnet Sequences.Functions.dll`), so a test can kill it the hard way.</summary>
     private sealed class AppProcess : IAsyncDisposable
     {

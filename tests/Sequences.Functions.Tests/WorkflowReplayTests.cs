@@ -41,7 +41,8 @@ public class WorkflowReplayTests
         var first = Replay(past, [new OrchestratorStartedEvent(-1) { Timestamp = at }, trigger]);
         var schedule = Assert.IsType<ScheduleTaskOrchestratorAction>(Assert.Single(first));
         Assert.Equal(EnrollmentWorkflow.RunStep, schedule.Name);
-        Assert.Equal(new RunStepInput(input.EnrollmentId, input.PendingContactId), Payload<RunStepInput>(schedule.Input));
+        // The activity is told which workflow asks (the replay's instance id is the enrollment's).
+        Assert.Equal(new RunStepInput(input.EnrollmentId, input.PendingContactId, input.EnrollmentId), Payload<RunStepInput>(schedule.Input));
 
         // The activity answers: the next step is due a day later. The generation continues as new, carrying only that.
         var next = NextRun.At(at.AddDays(1));

@@ -49,7 +49,11 @@ public sealed class EnrollmentRunner(
     /// </summary>
     private static readonly TimeSpan RunBudget = TimeSpan.FromSeconds(20);
 
-    public async Task<NextRun> RunAsync(string enrollmentId, CancellationToken cancellationToken)
+    /// <summary>
+    /// Runs what is due for the enrollment on behalf of the workflow <paramref name="workflowId"/>;
+    /// a workflow the reconciler has replaced (the record names another) is told it is done.
+    /// </summary>
+    public async Task<NextRun> RunAsync(string enrollmentId, string workflowId, CancellationToken cancellationToken)
     {
         var started = time.GetUtcNow();
         Versioned<Enrollment>? written = null;
@@ -57,7 +61,7 @@ public sealed class EnrollmentRunner(
         {
             try
             {
-                var outcome = await StepAsync(enrollmentId, written, useCache: attempt == 1, cancellationToken);
+                var outcome = await StepAsync(enrollmentId, workflowId, written, useCache: attempt == 1, cancellationToken);
                 if (outcome.Next is { } next)
                 {
                     return next;
@@ -81,17 +85,23 @@ public sealed class EnrollmentRunner(
 
     /// <summary>Decides once and applies; returns where the workflow stands, or the state written when a step was applied.</summary>
     private async Task<(NextRun? Next, Versioned<Enrollment>? State)> StepAsync(
-        string enrollmentId, Versioned<Enrollment>? written, bool useCache, CancellationToken cancellationToken)
+        string enrollmentId, string workflowId, Versioned<Enrollment>? written, bool useCache, CancellationToken cancellationToken)
     {
         // The state this run just wrote is trusted for every decision: whoever changes it next wakes
         // the workflow. Cached state may only lead to a conditional write (see EnrollmentCache).
         var now = time.GetUtcNow();
         var current = written ?? (useCache ? cache.Recent(enrollmentId) : null);
         var decision = current is null ? null : EnrollmentDecisions.Guard(current.Value, now);
-        if (written is null && (current is null || decision is not null))
+        if (written is null && (current is null || decision is not null || current.Value.Workflow != workflowId))
         {
             current = await enrollments.GetAsync(enrollmentId, cancellationToken);
             decision = EnrollmentDecisions.Guard(current?.Value, now);
+        }
+
+        if (current?.Value is { } replaced && replaced.Workflow != workflowId)
+        {
+            logger.WorkflowSuperseded(enrollmentId, workflowId, replaced.Workflow);
+            return (NextRun.Done, null);
         }
 
         if (decision is null)

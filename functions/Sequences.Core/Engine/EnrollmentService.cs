@@ -381,7 +381,7 @@ public sealed class EnrollmentService(
             try
             {
                 await writer.ApplyAsync(transition, current, cancellationToken);
-                await workflows.WakeAsync(enrollmentId, cancellationToken);
+                await workflows.WakeAsync(transition.State.Workflow, cancellationToken);
                 return transition.State;
             }
             catch (ConcurrencyException) when (attempt < 10)
@@ -418,7 +418,7 @@ public sealed class EnrollmentService(
                 await writer.ApplyAsync(transition, current, cancellationToken);
                 if (wakeNow)
                 {
-                    await workflows.WakeAsync(enrollmentId, cancellationToken);
+                    await workflows.WakeAsync(transition.State.Workflow, cancellationToken);
                 }
 
                 return transition.State;

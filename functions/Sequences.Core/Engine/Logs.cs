@@ -62,6 +62,12 @@ internal static partial class Logs
     [LoggerMessage(1020, LogLevel.Warning, "Reconciler found {Count} enrollments overdue by more than {Threshold}: woke {Woken}, started {Started} workflows")]
     public static partial void Reconciled(this ILogger logger, int count, TimeSpan threshold, int woken, int started);
 
+    [LoggerMessage(1022, LogLevel.Warning, "Reconciler replaced the workflow of enrollment {EnrollmentId}, overdue since {DueAt:o} and not answering its wake-ups, with {WorkflowId}")]
+    public static partial void WorkflowReplaced(this ILogger logger, string enrollmentId, DateTimeOffset dueAt, string workflowId);
+
+    [LoggerMessage(1023, LogLevel.Information, "Workflow {WorkflowId} of enrollment {EnrollmentId} was replaced by {Current}; it ends")]
+    public static partial void WorkflowSuperseded(this ILogger logger, string enrollmentId, string workflowId, string current);
+
     [LoggerMessage(1021, LogLevel.Warning, "Contact {ContactId} had a stale active-enrollment pointer to {EnrollmentId}; replacing it")]
     public static partial void StalePointer(this ILogger logger, string contactId, string enrollmentId);
 

@@ -85,6 +85,13 @@ public sealed class WorkflowOptions
     /// </summary>
     public TimeSpan OverdueAfter { get; set; } = TimeSpan.FromMinutes(2);
 
+    /// <summary>
+    /// An enrollment the reconciler still finds overdue this long after it first did (woken, and
+    /// not moving: a workflow stuck on what a crash left behind) gets a new workflow under a new
+    /// instance id. At least <see cref="OverdueAfter"/>.
+    /// </summary>
+    public TimeSpan ReplaceAfter { get; set; } = TimeSpan.FromMinutes(10);
+
     /// <summary>The most enrollments one reconciler run repairs (the next run takes the rest).</summary>
     public int ReconcileBatch { get; set; } = 500;
 
@@ -100,6 +107,11 @@ public sealed class WorkflowOptionsValidator : IValidateOptions<WorkflowOptions>
         if (options.OverdueAfter < TimeSpan.FromSeconds(1))
         {
             failures.Add("Workflow:OverdueAfter must be at least 1 second.");
+        }
+
+        if (options.ReplaceAfter < options.OverdueAfter)
+        {
+            failures.Add("Workflow:ReplaceAfter must be at least Workflow:OverdueAfter.");
         }
 
         if (options.ReconcileBatch is < 1 or > 5000)

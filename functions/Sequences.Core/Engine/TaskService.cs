@@ -54,7 +54,7 @@ public sealed class TaskService(
             try
             {
                 await writer.ApplyAsync(transition, enrollment, cancellationToken);
-                await workflows.WakeAsync(enrollmentId, cancellationToken);
+                await workflows.WakeAsync(transition.State.Workflow, cancellationToken);
                 break;
             }
             catch (ConcurrencyException) when (attempt < 10)

@@ -110,6 +110,15 @@ public sealed record Enrollment
     /// <summary>An unenroll or pause waiting for the step in flight (null: none).</summary>
     public StopRequest? PendingStop { get; init; }
 
+    /// <summary>
+    /// The instance id of the workflow that drives this enrollment when the reconciler has replaced
+    /// a workflow that stopped answering (null: the first, whose id is the enrollment's).
+    /// </summary>
+    public string? WorkflowId { get; init; }
+
+    /// <summary>The instance id of the enrollment's current workflow.</summary>
+    public string Workflow => WorkflowId ?? Id;
+
     public DateTimeOffset EnrolledAt { get; init; }
 
     /// <summary>When the previous step ran; the next step's delay counts from here.</summary>

@@ -117,8 +117,8 @@ public interface IEnrollmentStore
     Task<IReadOnlyList<OverdueEnrollment>> ListOverdueAsync(DateTimeOffset before, int max, CancellationToken cancellationToken);
 }
 
-/// <summary>An active enrollment that should have run by now.</summary>
-public sealed record OverdueEnrollment(string EnrollmentId, DateTimeOffset DueAt);
+/// <summary>An active enrollment that should have run by now, and the instance id of its workflow.</summary>
+public sealed record OverdueEnrollment(string EnrollmentId, DateTimeOffset DueAt, string WorkflowId);
 
 /// <summary>What the reconciler found in a run: overdue enrollments and what it did about them.</summary>
 public sealed record ReconcileReport(DateTimeOffset RanAt, int Overdue, DateTimeOffset? OldestDueAt, int Woken, int Started);

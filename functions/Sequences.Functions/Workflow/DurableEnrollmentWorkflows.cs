@@ -20,43 +20,46 @@ internal sealed class DurableEnrollmentWorkflows(DurableClientAccessor durable, 
     private static readonly string[] Live = [nameof(OrchestrationRuntimeStatus.Pending), nameof(OrchestrationRuntimeStatus.Running), nameof(OrchestrationRuntimeStatus.Suspended)];
 
     public Task StartAsync(string enrollmentId, CancellationToken cancellationToken) =>
-        TryStartAsync(new EnrollmentWorkflowInput(EnrollmentWorkflow.CurrentVersion, enrollmentId), cancellationToken);
+        TryStartAsync(enrollmentId, new EnrollmentWorkflowInput(EnrollmentWorkflow.CurrentVersion, enrollmentId), cancellationToken);
 
     public Task StartPendingAsync(string enrollmentId, string contactId, DateTimeOffset dueAt, CancellationToken cancellationToken) =>
-        TryStartAsync(new EnrollmentWorkflowInput(EnrollmentWorkflow.CurrentVersion, enrollmentId, dueAt, PendingContactId: contactId), cancellationToken);
+        TryStartAsync(enrollmentId, new EnrollmentWorkflowInput(EnrollmentWorkflow.CurrentVersion, enrollmentId, dueAt, PendingContactId: contactId), cancellationToken);
 
-    public async Task WakeAsync(string enrollmentId, CancellationToken cancellationToken)
+    public Task ReplaceAsync(string enrollmentId, string workflowId, CancellationToken cancellationToken) =>
+        TryStartAsync(workflowId, new EnrollmentWorkflowInput(EnrollmentWorkflow.CurrentVersion, enrollmentId), cancellationToken);
+
+    public async Task WakeAsync(string workflowId, CancellationToken cancellationToken)
     {
         try
         {
             var client = await durable.GetAsync(cancellationToken);
-            await client.RaiseEventAsync(enrollmentId, EnrollmentWorkflow.WakeEvent, null, cancellationToken);
+            await client.RaiseEventAsync(workflowId, EnrollmentWorkflow.WakeEvent, null, cancellationToken);
         }
         catch (RpcException e)
         {
-            logger.WakeFailed(enrollmentId, e.Status.Detail);
+            logger.WakeFailed(workflowId, e.Status.Detail);
         }
     }
 
-    public async Task<WorkflowRepair> EnsureRunningAsync(string enrollmentId, CancellationToken cancellationToken)
+    public async Task<WorkflowRepair> EnsureRunningAsync(string enrollmentId, string workflowId, CancellationToken cancellationToken)
     {
         var client = await durable.GetAsync(cancellationToken);
-        var instance = await client.GetInstanceAsync(enrollmentId, getInputsAndOutputs: false, cancellationToken);
-        if (instance is { RuntimeStatus: OrchestrationRuntimeStatus.Running or OrchestrationRuntimeStatus.Pending })
+        var instance = await client.GetInstanceAsync(workflowId, getInputsAndOutputs: false, cancellationToken);
+        if (instance is { RuntimeStatus: OrchestrationRuntimeStatus.Running or OrchestrationRuntimeStatus.Pending or OrchestrationRuntimeStatus.Suspended })
         {
-            await client.RaiseEventAsync(enrollmentId, EnrollmentWorkflow.WakeEvent, null, cancellationToken);
+            await client.RaiseEventAsync(workflowId, EnrollmentWorkflow.WakeEvent, null, cancellationToken);
             return WorkflowRepair.Woken;
         }
 
-        await StartAsync(client, new EnrollmentWorkflowInput(EnrollmentWorkflow.CurrentVersion, enrollmentId), cancellationToken);
+        await StartAsync(client, workflowId, new EnrollmentWorkflowInput(EnrollmentWorkflow.CurrentVersion, enrollmentId), cancellationToken);
         return WorkflowRepair.Started;
     }
 
-    private async Task TryStartAsync(EnrollmentWorkflowInput input, CancellationToken cancellationToken)
+    private async Task TryStartAsync(string workflowId, EnrollmentWorkflowInput input, CancellationToken cancellationToken)
     {
         try
         {
-            await StartAsync(await durable.GetAsync(cancellationToken), input, cancellationToken);
+            await StartAsync(await durable.GetAsync(cancellationToken), workflowId, input, cancellationToken);
         }
         catch (RpcException e)
         {
@@ -64,12 +67,12 @@ internal sealed class DurableEnrollmentWorkflows(DurableClientAccessor durable, 
         }
     }
 
-    private static async Task StartAsync(DurableTaskClient client, EnrollmentWorkflowInput input, CancellationToken cancellationToken)
+    private static async Task StartAsync(DurableTaskClient client, string workflowId, EnrollmentWorkflowInput input, CancellationToken cancellationToken)
     {
         try
         {
             await client.ScheduleNewOrchestrationInstanceAsync(EnrollmentWorkflow.Name, input,
-                new StartOrchestrationOptions(input.EnrollmentId) { DedupeStatuses = Live }, cancellationToken);
+                new StartOrchestrationOptions(workflowId) { DedupeStatuses = Live }, cancellationToken);
         }
         catch (OrchestrationAlreadyExistsException)
         {

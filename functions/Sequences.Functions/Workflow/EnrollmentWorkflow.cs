@@ -12,14 +12,14 @@ namespace Sequences.Functions.Workflow;
 /// workflow continues as new after every run, so a history never holds more than one step).
 /// </summary>
 /// <param name="Version">The workflow version the instance started with; it keeps it for life (see <see cref="EnrollmentWorkflow"/>).</param>
-/// <param name="EnrollmentId">The enrollment, which is also the instance id.</param>
+/// <param name="EnrollmentId">The enrollment (also the instance id, but for a workflow the reconciler started to replace one that stopped answering).</param>
 /// <param name="WakeAt">Sleep until then (or until woken) before looking at the enrollment; null with <paramref name="Idle"/> false: look now.</param>
 /// <param name="Idle">Nothing is due until the enrollment changes (paused, waiting for a task): sleep until woken.</param>
 /// <param name="PendingContactId">A delayed automation enrollment: enroll this contact first.</param>
 public sealed record EnrollmentWorkflowInput(int Version, string EnrollmentId, DateTimeOffset? WakeAt = null, bool Idle = false, string? PendingContactId = null);
 
-/// <summary>The input of <see cref="EnrollmentWorkflow.RunStep"/>.</summary>
-public sealed record RunStepInput(string EnrollmentId, string? PendingContactId = null);
+/// <summary>The input of <see cref="EnrollmentWorkflow.RunStep"/>: the enrollment, and the instance id of the workflow asking (null in histories from before replacements existed: the enrollment's own).</summary>
+public sealed record RunStepInput(string EnrollmentId, string? PendingContactId = null, string? WorkflowId = null);
 
 /// <summary>
 /// One Durable Functions orchestration per enrollment. It only schedules: sleep until the next
@@ -81,7 +81,7 @@ public sealed class EnrollmentWorkflow(EnrollmentRunner runner, AutomationServic
         NextRun next;
         try
         {
-            next = await context.CallActivityAsync<NextRun>(RunStep, new RunStepInput(input.EnrollmentId, input.PendingContactId), ActivityRetry);
+            next = await context.CallActivityAsync<NextRun>(RunStep, new RunStepInput(input.EnrollmentId, input.PendingContactId, context.InstanceId), ActivityRetry);
         }
         catch (TaskFailedException)
         {
@@ -152,6 +152,6 @@ public sealed class EnrollmentWorkflow(EnrollmentRunner runner, AutomationServic
             await automation.RunPendingAsync(contactId, input.EnrollmentId, cancellationToken);
         }
 
-        return await runner.RunAsync(input.EnrollmentId, cancellationToken);
+        return await runner.RunAsync(input.EnrollmentId, input.WorkflowId ?? input.EnrollmentId, cancellationToken);
     }
 }

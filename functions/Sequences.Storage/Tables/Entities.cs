@@ -127,6 +127,7 @@ internal sealed class EnrollmentEntity : EntityBase
     public long? ClaimRevision { get; set; }
     public DateTimeOffset? LeaseUntil { get; set; }
     public string? PendingStop { get; set; }
+    public string? WorkflowId { get; set; }
     public DateTimeOffset EnrolledAt { get; set; }
     public DateTimeOffset? LastStepAt { get; set; }
     public DateTimeOffset? PausedAt { get; set; }

@@ -350,9 +350,9 @@ internal sealed class EnrollmentStore(StorageClients clients) : IEnrollmentStore
         var filter = TableClient.CreateQueryFilter(
             $"Status eq {nameof(EnrollmentStatus.Active)} and ((Phase eq {nameof(StepPhase.Waiting)} and DueAt lt {before}) or (Phase eq {nameof(StepPhase.Executing)} and LeaseUntil lt {before}))");
         var found = new List<OverdueEnrollment>();
-        await foreach (var e in _table.QueryAsync<EnrollmentEntity>(filter, maxPerPage: 1000, select: ["PartitionKey", "RowKey", "Phase", "DueAt", "LeaseUntil"], cancellationToken: cancellationToken))
+        await foreach (var e in _table.QueryAsync<EnrollmentEntity>(filter, maxPerPage: 1000, select: ["PartitionKey", "RowKey", "Phase", "DueAt", "LeaseUntil", "WorkflowId"], cancellationToken: cancellationToken))
         {
-            found.Add(new OverdueEnrollment(e.RowKey, (e.Phase == nameof(StepPhase.Executing) ? e.LeaseUntil : e.DueAt) ?? before));
+            found.Add(new OverdueEnrollment(e.RowKey, (e.Phase == nameof(StepPhase.Executing) ? e.LeaseUntil : e.DueAt) ?? before, e.WorkflowId ?? e.RowKey));
             if (found.Count >= max)
             {
                 break;

@@ -24,10 +24,12 @@ internal static class RaceRun
         var enrolling = Runs.EnrollAllAsync(apps.Api, sequence, "race", o.Races, ct, (i, id) => enrolled.Enqueue((id, i)));
         var pending = new List<(string Id, int Index)>();
         var races = new List<Task>();
-        var deadline = DateTimeOffset.UtcNow + o.Deadline;
         var sink = new Received();
-        while ((!enrolling.IsCompleted || !enrolled.IsEmpty || pending.Count > 0) && DateTimeOffset.UtcNow < deadline)
+        // Watches as long as contacts are being enrolled, then up to the deadline for the last first emails.
+        DateTimeOffset? deadline = null;
+        while (!enrolling.IsCompleted || !enrolled.IsEmpty || (pending.Count > 0 && DateTimeOffset.UtcNow < deadline))
         {
+            deadline ??= enrolling.IsCompleted ? DateTimeOffset.UtcNow + o.Deadline : null;
             while (enrolled.TryDequeue(out var race))
             {
                 pending.Add(race);
@@ -47,14 +49,15 @@ internal static class RaceRun
         await Task.WhenAll(races);
         // Every race settled (unenrolled, or finished by its email), and anything in flight landed, before looking.
         await Runs.WaitEndedAsync(apps.Api, sequence, o.Deadline, log, ct);
-        await WaitRepliesAsync(apps.Api, ids.Where((_, i) => i % 2 == 1).ToList(), ct);
+        await WaitRepliesAsync(apps.Api, ids.Where((id, i) => i % 2 == 1 && fired.ContainsKey(id)).ToList(), ct);
         await Task.Delay(TimeSpan.FromSeconds(2), ct);
 
         var views = await apps.Api.EnrollmentsAsync(ids, ct);
         // Read afresh: every file is complete now, so its time is its arrival.
         var received = Received.FromFolder(lab.Sink.MailDirectory);
         int afterEnd = 0, afterAck = 0, accepted = 0, emailFirst = 0, stopFirst = 0, repliesUnrecorded = 0;
-        foreach (var (e, index) in views.Select(v => (v, ids.IndexOf(v.Id))))
+        // Only the races fired count (an enrollment whose first email was never seen was left alone).
+        foreach (var (e, index) in views.Where(v => fired.ContainsKey(v.Id)).Select(v => (v, ids.IndexOf(v.Id))))
         {
             var arrivals = Enumerable.Range(1, 2).SelectMany(step => received.Of(MessageIds.For(e.Id, step, e.Domain))).ToList();
             // Ended by the unenroll or the reply (else the last email went first and the enrollment finished).

@@ -237,6 +237,29 @@ public class ListingTests
     }
 
     [Fact]
+    public async Task A_list_is_renamed_and_deleted_and_its_contacts_stay()
+    {
+        await using var app = await StartAsync();
+        await app.PutAsync("/api/contacts/r1", new { email = "r1@rail.test", firstName = "R1" });
+        var id = (await app.PostAsync("/api/lists", new { name = "Trade show", type = "static", contactIds = new[] { "r1" } }, expect: 201)).GetProperty("id").GetString();
+
+        var renamed = await app.SendAsync(HttpMethod.Patch, $"/api/lists/{id}", new { name = "  Trade show 2026 " });
+        Assert.Equal("Trade show 2026", renamed.GetProperty("name").GetString());
+        Assert.Equal(1, renamed.GetProperty("size").GetInt32());
+        Assert.Equal("Trade show 2026", (await app.GetAsync($"/api/lists/{id}")).GetProperty("name").GetString());
+        await app.ExpectProblemAsync(HttpMethod.Patch, $"/api/lists/{id}", """{"name":" "}""", HttpStatusCode.BadRequest, "VALIDATION_FAILED");
+        await app.ExpectProblemAsync(HttpMethod.Patch, "/api/lists/nope", """{"name":"x"}""", HttpStatusCode.NotFound, "LIST_NOT_FOUND");
+
+        await app.SendAsync(HttpMethod.Delete, $"/api/lists/{id}", expect: 204);
+        await app.ExpectProblemAsync(HttpMethod.Get, $"/api/lists/{id}", null, HttpStatusCode.NotFound, "LIST_NOT_FOUND");
+        await app.ExpectProblemAsync(HttpMethod.Get, $"/api/lists/{id}/contacts", null, HttpStatusCode.NotFound, "LIST_NOT_FOUND");
+        await app.ExpectProblemAsync(HttpMethod.Delete, $"/api/lists/{id}", null, HttpStatusCode.NotFound, "LIST_NOT_FOUND");
+        Assert.Equal(0, (await app.GetAsync("/api/lists")).GetProperty("count").GetInt32());
+        Assert.Equal(0, await app.Storage.Table("Lists").QueryAsync<Azure.Data.Tables.TableEntity>(e => e.PartitionKey == id).CountAsync());
+        await app.GetAsync("/api/contacts/r1");
+    }
+
+    [Fact]
     public async Task Forms_and_property_names_in_use_are_listed_for_the_automation_screens()
     {
         await using var app = await StartAsync();

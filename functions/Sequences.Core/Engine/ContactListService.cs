@@ -26,12 +26,7 @@ public sealed class ContactListService(IContactListStore lists, IListings listin
             return errors.ToError();
         }
 
-        errors.CheckLength("name", c.Name, 200);
-        if (string.IsNullOrWhiteSpace(c.Name))
-        {
-            errors.Add("name", "A list needs a name.");
-        }
-
+        CheckName(errors, c.Name);
         if (c.Type is not (ContactList.Static or ContactList.Active))
         {
             errors.Add("type", "type is static or active.");
@@ -86,6 +81,39 @@ public sealed class ContactListService(IContactListStore lists, IListings listin
         await lists.CreateAsync(list, uniqueMembers, cancellationToken);
         await listings.AddAsync(ListingKind.Lists, [list.Id], cancellationToken);
         return list;
+    }
+
+    /// <summary>Renames a list (its members or filters stay).</summary>
+    public async Task<Result<ContactList>> RenameAsync(string listId, ContactListRenameCommand? c, CancellationToken cancellationToken)
+    {
+        var errors = new FieldErrors();
+        CheckName(errors, c?.Name);
+        if (errors.Any)
+        {
+            return errors.ToError();
+        }
+
+        if (await GetAsync(listId, cancellationToken) is not { } list)
+        {
+            return DomainError.NotFound(ErrorCodes.ListNotFound, "List", listId);
+        }
+
+        var renamed = list with { Name = c!.Name!.Trim() };
+        await lists.ReplaceAsync(renamed, cancellationToken);
+        return renamed;
+    }
+
+    /// <summary>Deletes a list (not its contacts); false when there is none.</summary>
+    public async Task<bool> DeleteAsync(string listId, CancellationToken cancellationToken)
+    {
+        if (await GetAsync(listId, cancellationToken) is null)
+        {
+            return false;
+        }
+
+        await lists.DeleteAsync(listId, cancellationToken);
+        await listings.RemoveAsync(ListingKind.Lists, listId, cancellationToken);
+        return true;
     }
 
     public async Task<ContactList?> GetAsync(string listId, CancellationToken cancellationToken) =>
@@ -143,6 +171,15 @@ public sealed class ContactListService(IContactListStore lists, IListings listin
 
     private async Task<IEnumerable<Contact>> ReadAsync(IReadOnlyList<string> contactIds, CancellationToken cancellationToken) =>
         (await Task.WhenAll(contactIds.Select(id => contacts.GetAsync(id, cancellationToken)))).Where(v => v is not null).Select(v => v!.Value);
+
+    private static void CheckName(FieldErrors errors, string? name)
+    {
+        errors.CheckLength("name", name, 200);
+        if (string.IsNullOrWhiteSpace(name))
+        {
+            errors.Add("name", "A list needs a name.");
+        }
+    }
 
     private static void CheckFilter(FieldErrors errors, string path, ListFilterCommand? f)
     {

@@ -33,6 +33,9 @@ public interface IListings
     /// <summary>Adds ids to a listing (idempotent).</summary>
     Task AddAsync(ListingKind kind, IReadOnlyCollection<string> ids, CancellationToken cancellationToken);
 
+    /// <summary>Takes an item out of a listing (nothing when it is not there).</summary>
+    Task RemoveAsync(ListingKind kind, string id, CancellationToken cancellationToken);
+
     Task<ListPage<string>> ListAsync(ListingKind kind, PageRequest page, CancellationToken cancellationToken);
 
     Task<ListPage<SequenceListing>> ListSequencesAsync(PageRequest page, CancellationToken cancellationToken);
@@ -77,4 +80,10 @@ public interface IContactListStore
     Task<ContactList?> GetAsync(string listId, CancellationToken cancellationToken);
 
     Task<ListPage<string>> MembersAsync(string listId, PageRequest page, CancellationToken cancellationToken);
+
+    /// <summary>Replaces the list's definition (its name; members stay).</summary>
+    Task ReplaceAsync(ContactList list, CancellationToken cancellationToken);
+
+    /// <summary>Deletes the list: its definition first (it is gone for readers at once), then its member rows.</summary>
+    Task DeleteAsync(string listId, CancellationToken cancellationToken);
 }

@@ -118,5 +118,8 @@ public sealed record BulkEnrollCommand(
 
 public sealed record ListFilterCommand(string? Property, string? Operator, string? Value = null);
 
+/// <summary>A list's new name.</summary>
+public sealed record ContactListRenameCommand(string? Name);
+
 /// <summary>A new list: <c>static</c> with <c>contactIds</c>, or <c>active</c> with <c>filters</c>.</summary>
 public sealed record ContactListCommand(string? Name, string? Type, IReadOnlyList<string>? ContactIds = null, IReadOnlyList<ListFilterCommand>? Filters = null);

@@ -41,6 +41,21 @@ internal sealed class ListFunctions(ListingService listing, ContactListService c
             ? TypedResults.Ok(ContactListResponse.From(list))
             : Problems.From(DomainError.NotFound(ErrorCodes.ListNotFound, "List", listId));
 
+    [JsonBody(typeof(ContactListRenameCommand))]
+    [ProblemCodes(ErrorKind.NotFound, ErrorCodes.ListNotFound)]
+    [Function(nameof(RenameContactList))]
+    public Task<Results<Ok<ContactListResponse>, ProblemHttpResult>> RenameContactList(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "patch", Route = "api/lists/{listId}")] HttpRequest request, string listId, CancellationToken ct) =>
+        Endpoint.OkAsync<ContactListRenameCommand, ContactList, ContactListResponse>(
+            request, body => contactLists.RenameAsync(listId, body, ct), ContactListResponse.From, ct);
+
+    /// <summary>Deletes a list; its contacts, and enrollments made from it, stay.</summary>
+    [ProblemCodes(ErrorKind.NotFound, ErrorCodes.ListNotFound)]
+    [Function(nameof(DeleteContactList))]
+    public async Task<Results<NoContent, ProblemHttpResult>> DeleteContactList(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "delete", Route = "api/lists/{listId}")] HttpRequest request, string listId, CancellationToken ct) =>
+        await contactLists.DeleteAsync(listId, ct) ? TypedResults.NoContent() : Problems.From(DomainError.NotFound(ErrorCodes.ListNotFound, "List", listId));
+
     /// <summary>The list's contacts, a page at a time (an active list's page examines at most 1,000 contacts: it may hold fewer than <c>limit</c> and still have a next page).</summary>
     [QueryParameters("limit", "cursor")]
     [ProblemCodes(ErrorKind.NotFound, ErrorCodes.ListNotFound)]

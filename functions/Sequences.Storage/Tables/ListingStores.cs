@@ -78,6 +78,9 @@ internal sealed class Listings(StorageClients clients) : IListings
         }
     }
 
+    public async Task RemoveAsync(ListingKind kind, string id, CancellationToken cancellationToken) =>
+        await _table.DeleteEntityAsync(Partition(kind), id, ETag.All, cancellationToken);
+
     public Task<ListPage<string>> ListAsync(ListingKind kind, PageRequest page, CancellationToken cancellationToken) =>
         KeyRange.ReadAsync(_table, Partition(kind), "", page, (TableEntity r) => r.RowKey, cancellationToken, upperBound: "\uffff");
 
@@ -258,4 +261,28 @@ internal sealed class ContactListStore(StorageClients clients) : IContactListSto
 
     public Task<ListPage<string>> MembersAsync(string listId, PageRequest page, CancellationToken cancellationToken) =>
         KeyRange.ReadAsync(_table, listId, "m|", page, (TableEntity r) => r.RowKey[2..], cancellationToken);
+
+    public async Task ReplaceAsync(ContactList list, CancellationToken cancellationToken) =>
+        await _table.UpsertEntityAsync(AutomationStore.Entity(list.Id, DefinitionRow, list), TableUpdateMode.Replace, cancellationToken);
+
+    public async Task DeleteAsync(string listId, CancellationToken cancellationToken)
+    {
+        await _table.DeleteEntityAsync(listId, DefinitionRow, ETag.All, cancellationToken);
+        var rows = _table.QueryAsync<TableEntity>(e => e.PartitionKey == listId, select: ["PartitionKey", "RowKey"], cancellationToken: cancellationToken);
+        var batch = new List<TableTransactionAction>(100);
+        await foreach (var row in rows)
+        {
+            batch.Add(new TableTransactionAction(TableTransactionActionType.Delete, row, ETag.All));
+            if (batch.Count == 100)
+            {
+                await _table.SubmitTransactionAsync(batch, cancellationToken);
+                batch.Clear();
+            }
+        }
+
+        if (batch.Count > 0)
+        {
+            await _table.SubmitTransactionAsync(batch, cancellationToken);
+        }
+    }
 }

@@ -176,5 +176,22 @@ public sealed class ListScreenTests(BrowserFixture fixture, ITestOutputHelper ou
         await Expect(railCells.Nth(1)).ToHaveTextAsync("Active");
         await Expect(railCells.Nth(2)).ToHaveTextAsync("industry equals \"rail\" and Email is known");
         await ScreenAsync(page, "lists");
+
+        // Renamed, then deleted (confirmed); its contacts stay.
+        await page.GotoAsync($"/#/lists/{Uri.EscapeDataString(listId)}");
+        await HeadingAsync(page, $"Trade show {P}");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Rename" }).ClickAsync();
+        var rename = page.GetByRole(AriaRole.Dialog, new() { Name = "Rename list" });
+        await rename.GetByLabel("List name").FillAsync($"Expo {P}");
+        await rename.GetByRole(AriaRole.Button, new() { Name = "Rename" }).ClickAsync();
+        await HeadingAsync(page, $"Expo {P}");
+        Assert.Equal($"Expo {P}", (await GetAsync($"/api/lists/{listId}")).GetProperty("name").GetString());
+        await page.GetByRole(AriaRole.Button, new() { Name = "Delete list" }).ClickAsync();
+        var confirm = page.GetByRole(AriaRole.Dialog, new() { Name = "Delete list" });
+        await Expect(confirm).ToContainTextAsync("Its contacts, and their enrollments, stay.");
+        await confirm.GetByRole(AriaRole.Button, new() { Name = "Delete list" }).ClickAsync();
+        await HeadingAsync(page, "Lists");
+        await Expect(page.Locator($"tr[data-list='{listId}']")).ToHaveCountAsync(0);
+        await App.ExpectProblemAsync(HttpMethod.Get, $"/api/lists/{listId}", null, System.Net.HttpStatusCode.NotFound, "LIST_NOT_FOUND");
     }
 }

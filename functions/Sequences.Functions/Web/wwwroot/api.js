@@ -97,6 +97,7 @@ export async function api(method, path, body, opts = {}) {
 export const get = async (path, opts) => (await api('GET', path, undefined, opts)).data;
 export const post = async (path, body = {}, opts) => (await api('POST', path, body, opts)).data;
 export const put = async (path, body, opts) => (await api('PUT', path, body, opts)).data;
+export const patch = async (path, body, opts) => (await api('PATCH', path, body, opts)).data;
 export const del = async (path, opts) => (await api('DELETE', path, undefined, opts)).data;
 
 /** A query string from an object, skipping empty values. */

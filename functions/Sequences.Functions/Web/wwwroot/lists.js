@@ -1,8 +1,9 @@
 // Contact lists: the lists (static: chosen contacts; active: filters evaluated when read), a new
 // active list, a new static list from selected contacts, and a list's page, whose contacts can all
-// be selected and enrolled in a sequence (through the bulk enroll panel's path, 50 a request).
-import { get, post, all, qs, notAvailable } from './api.js';
-import { h, clear, field, select, problemBox, openDialog, announce, add } from './dom.js';
+// be selected and enrolled in a sequence (through the bulk enroll panel's path, 50 a request),
+// renamed or deleted.
+import { get, post, patch, del, all, qs, notAvailable } from './api.js';
+import { h, clear, field, select, problemBox, openDialog, confirmDialog, announce, add } from './dom.js';
 import { loadUsers, contactName } from './state.js';
 import { timeEl } from './time.js';
 import { pager } from './sequences.js';
@@ -111,6 +112,25 @@ function createOnSubmit(form, err, dialog, body) {
   });
 }
 
+/** Renames a list; the page's title follows. */
+function renameDialog(l, title) {
+  const name = h('input', { type: 'text', required: true, autocomplete: 'off', value: l.name });
+  const err = h('div');
+  const form = h('form', {}, field('List name', name), err, h('div', { class: 'actions' }, h('button', { type: 'submit', class: 'primary', text: 'Rename' })));
+  const dialog = openDialog({ title: 'Rename list', body: form });
+  form.addEventListener('submit', async e => {
+    e.preventDefault();
+    clear(err);
+    try {
+      l.name = (await patch(`/api/lists/${encodeURIComponent(l.id)}`, { name: name.value.trim() })).name;
+      title.textContent = l.name;
+      dialog.close();
+      announce('List renamed');
+    } catch (ex) { add(err, problemBox(ex)); }
+  });
+  name.select();
+}
+
 /** A static list of the given contact ids (from the Contacts screen's selection). */
 export function staticListDialog(contactIds) {
   const n = contactIds.length;
@@ -133,12 +153,20 @@ export async function page(view, id) {
   const enrollBtn = h('button', { type: 'button', class: 'primary', hidden: true });
   const clearBtn = h('button', { type: 'button', text: 'Clear selection', hidden: true });
   const selection = h('p', { class: 'muted', role: 'status' });
+  const title = h('h1', { text: l.name });
+  const renameBtn = h('button', { type: 'button', text: 'Rename', onclick: () => renameDialog(l, title) });
+  const deleteBtn = h('button', { type: 'button', class: 'danger', text: 'Delete list', onclick: async () => {
+    if (!await confirmDialog('Delete list', `Delete the list "${l.name}"? Its contacts, and their enrollments, stay.`, 'Delete list', true)) return;
+    await del(`/api/lists/${encodeURIComponent(l.id)}`);
+    announce('List deleted');
+    location.hash = '#/lists';
+  } });
   let everyone = [];
 
-  add(view, h('p', {}, h('a', { href: '#/lists', text: '← All lists' })), h('h1', { text: l.name }),
+  add(view, h('p', {}, h('a', { href: '#/lists', text: '← All lists' })), title,
     h('dl', { class: 'kv' }, [['Kind', l.type === 'static' ? 'Static (chosen contacts)' : 'Active (filters, worked out when read)'],
       [l.type === 'static' ? 'Members' : 'Filters', describe(l)], ['Created', timeEl(l.createdAt, 'UTC')]].map(([k, v]) => [h('dt', { text: k }), h('dd', {}, v)])),
-    h('div', { class: 'toolbar' }, selectAll, enrollBtn, clearBtn), selection, h('h2', { text: 'Contacts' }), out);
+    h('div', { class: 'toolbar' }, selectAll, enrollBtn, clearBtn, renameBtn, deleteBtn), selection, h('h2', { text: 'Contacts' }), out);
 
   const choose = on => {
     selectAll.hidden = on;

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Sequences.Core.Email;
@@ -123,23 +124,21 @@ public sealed class InboundService(
         }
 
         // A colleague's reply: only for a reply to our email or a known contact (never a stranger's newsletter).
+        // Up to 500 colleagues: looked at a few at a time, and only those in a sequence that asks for it are read.
         if ((ended.Count > 0 || senderContacts.Count > 0) && EmailAddresses.CompanyDomain(email.From) is { } domain)
         {
             var skip = senderContacts.Select(c => c.Id).ToHashSet(StringComparer.Ordinal);
-            foreach (var contactId in await index.FindByDomainAsync(domain, MaxCompanyContacts, ct))
+            var colleagues = (await index.FindByDomainAsync(domain, MaxCompanyContacts, ct)).Where(id => !skip.Contains(id));
+            var companyNews = Event(EventTypes.CompanyReplied, email, $"{email.From} at {domain} replied: {email.Subject}");
+            var endedByCompany = new ConcurrentDictionary<string, bool>(StringComparer.Ordinal);
+            await Parallel.ForEachAsync(colleagues, new ParallelOptions { MaxDegreeOfParallelism = 16, CancellationToken = ct }, async (contactId, token) =>
             {
-                if (skip.Contains(contactId) || await ActiveEnrollmentAsync(contactId, ct) is not { } colleague || ended.Contains(colleague.Id))
+                if (await ActiveEnrollmentAsync(contactId, companyOnly: true, token) is { } colleague && !ended.Contains(colleague.Id) && endedByCompany.TryAdd(colleague.Id, true))
                 {
-                    continue;
+                    await service.RecordNewsAsync(colleague.Id, companyNews, EndReasons.CompanyReplied, token);
                 }
-
-                if (await references.SequenceAsync(colleague.SequenceId, ct) is { Settings.UnenrollSameCompany: true })
-                {
-                    var companyNews = Event(EventTypes.CompanyReplied, email, $"{email.From} at {domain} replied: {email.Subject}");
-                    await service.RecordNewsAsync(colleague.Id, companyNews, EndReasons.CompanyReplied, ct);
-                    ended.Add(colleague.Id);
-                }
-            }
+            });
+            ended.UnionWith(endedByCompany.Keys);
         }
 
         return ended.Count > 0;
@@ -375,9 +374,16 @@ public sealed class InboundService(
         return found;
     }
 
-    private async Task<Enrollment?> ActiveEnrollmentAsync(string contactId, CancellationToken ct)
+    private Task<Enrollment?> ActiveEnrollmentAsync(string contactId, CancellationToken ct) => ActiveEnrollmentAsync(contactId, companyOnly: false, ct);
+
+    /// <summary>
+    /// The contact's active enrollment; with <paramref name="companyOnly"/>, only if its sequence
+    /// unenrolls a whole company on a reply (sequences are cached: most colleagues are read no further).
+    /// </summary>
+    private async Task<Enrollment?> ActiveEnrollmentAsync(string contactId, bool companyOnly, CancellationToken ct)
     {
-        if (await contacts.GetActiveEnrollmentAsync(contactId, ct) is not { } pointer)
+        if (await contacts.GetActiveEnrollmentAsync(contactId, ct) is not { } pointer
+            || (companyOnly && await references.SequenceAsync(pointer.Value.SequenceId, ct) is not { Settings.UnenrollSameCompany: true }))
         {
             return null;
         }

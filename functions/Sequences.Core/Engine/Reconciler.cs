@@ -68,7 +68,7 @@ public sealed class Reconciler(
     }
 
     /// <summary>A new instance id for an enrollment's workflow, unique to the moment it replaces another.</summary>
-    public static string ReplacementId(string enrollmentId, DateTimeOffset at) =>
+    private static string ReplacementId(string enrollmentId, DateTimeOffset at) =>
         $"{enrollmentId}~{at.ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture)}";
 
     /// <summary>Each overdue enrollment with when this process first found it so; forgets the ones no longer overdue.</summary>

@@ -126,6 +126,21 @@ public class EnrollmentRulesTests
     }
 
     [Fact]
+    public void A_first_task_created_immediately_waits_for_neither_its_delay_nor_the_send_window()
+    {
+        var windowed = Sequence(new SequenceSettings(BusinessDaysOnly: true, SendWindow: new SendWindow(new TimeOnly(13, 0), new TimeOnly(17, 0))), Task(StepType.Call, "P2D"), Mail("P1D"));
+        Assert.Equal(Monday9, Enroll(new EnrollCommand("c1", "u1", CreateTaskImmediately: true), windowed).Value!.Enrollment.DueAt);
+        Assert.True(Enroll(new EnrollCommand("c1", "u1"), windowed).Value!.Enrollment.DueAt > Monday9.AddDays(2));
+        Assert.Equal(Monday9, Enroll(new EnrollCommand("c1", "u1", StartAtStep: 3, CreateTaskImmediately: true)).Value!.Enrollment.DueAt);
+
+        var onEmail = Enroll(new EnrollCommand("c1", "u1", CreateTaskImmediately: true));
+        Assert.Equal(ErrorCodes.ValidationFailed, Code(onEmail));
+        Assert.True(onEmail.Error!.Errors!.ContainsKey("createTaskImmediately"));
+        Assert.Equal(ErrorCodes.ValidationFailed, EnrollmentRules.ValidateRequest(
+            new EnrollCommand("c1", "u1", SendFirstAt: Monday9.AddDays(1), CreateTaskImmediately: true), Monday9)?.Code);
+    }
+
+    [Fact]
     public void The_time_zone_defaults_to_the_sender_then_UTC()
     {
         Assert.Equal("Europe/Berlin", Enroll(sender: Sender(timeZone: "Europe/Berlin")).Value!.Enrollment.TimeZone);

@@ -52,6 +52,20 @@ public class EnrollmentOptionsTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_first_task_step_created_immediately_is_due_now_not_after_its_delay()
+    {
+        var taskFirst = await _app.CreateSequenceAsync([TaskStep("call", "P2D", "Call"), MailStep("P1D", "Hi", "b")]);
+        var before = DateTimeOffset.UtcNow;
+        var e = await _app.PostAsync($"/api/sequences/{taskFirst}/enrollments", new { contactId = "c1", senderUserId = "u1", createTaskImmediately = true }, 201);
+        Assert.InRange(e.GetProperty("nextActionAt").GetDateTimeOffset(), before.AddSeconds(-1), DateTimeOffset.UtcNow.AddSeconds(1));
+
+        await _app.PutAsync("/api/contacts/c8", new { email = $"c8.{_app.Prefix}@buyer.test", firstName = "Cy" });
+        var onEmail = await Enroll(new { contactId = "c8", senderUserId = "u1", createTaskImmediately = true }, 400);
+        Assert.Equal("VALIDATION_FAILED", onEmail.GetProperty("code").GetString());
+        Assert.True(onEmail.GetProperty("errors").TryGetProperty("createTaskImmediately", out _));
+    }
+
+    [Fact]
     public async Task The_from_address_must_be_one_of_the_senders_mailboxes()
     {
         var e = await Enroll(new { contactId = "c1", senderUserId = "u2", fromAddress = "team@acme.test" }, 201);

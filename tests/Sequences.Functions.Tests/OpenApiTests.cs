@@ -124,6 +124,12 @@ public class OpenApiTests
             await app.ExpectProblemAsync(method, path, body, status, code, headers);
         }
 
+        foreach (var (method, path, _, _, _, headers) in cases.Where(c => c.Headers is not null))
+        {
+            var declared = OperationOf(method.Method, path)!["parameters"]!.AsArray().Where(p => (string?)p!["in"] == "header").Select(p => (string?)p!["name"]);
+            Assert.All(headers!.Keys, h => Assert.Contains(h, declared));
+        }
+
         Assert.Equal(cases.Length + 1, app.Problems.Count);
         var undeclared = Undeclared(app.Problems);
         Assert.True(undeclared.Count == 0, "answered but not declared:\n" + string.Join("\n", undeclared));
@@ -148,11 +154,14 @@ public class OpenApiTests
     public static IReadOnlyList<string> Undeclared(IEnumerable<ObservedProblem> observed) =>
         observed.Where(p => !Declared(p)).Select(p => $"{p.Method} {p.Path}: {p.Status} {p.Code}").Distinct().ToList();
 
+    /// <summary>The operation a request reaches (found by its path among the document's templates), or null.</summary>
+    private static JsonNode? OperationOf(string method, string path) =>
+        Templates.Where(t => t.Matcher.TryMatch(new PathString(path.Split('?')[0]), new RouteValueDictionary()))
+            .Select(t => Document["paths"]![t.Path]![method.ToLowerInvariant()]).FirstOrDefault(o => o is not null);
+
     private static bool Declared(ObservedProblem p)
     {
-        var path = new PathString(p.Path.Split('?')[0]);
-        var method = p.Method.ToLowerInvariant();
-        var op = Templates.Where(t => t.Matcher.TryMatch(path, new RouteValueDictionary())).Select(t => Document["paths"]![t.Path]![method]).FirstOrDefault(o => o is not null);
+        var op = OperationOf(p.Method, p.Path);
         if (op is null)
         {
             return p.Code is "NOT_FOUND" or "METHOD_NOT_ALLOWED";

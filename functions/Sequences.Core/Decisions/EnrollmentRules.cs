@@ -49,6 +49,11 @@ public static class EnrollmentRules
             errors.Add("sendFirstAt", "sendFirstAt is in the past.");
         }
 
+        if (c.CreateTaskImmediately == true && c.SendFirstAt is not null)
+        {
+            errors.Add("createTaskImmediately", "A task created immediately has no send-later time: leave out sendFirstAt or createTaskImmediately.");
+        }
+
         foreach (var (key, value) in c.DelayOverrides ?? new Dictionary<string, string>())
         {
             if (!int.TryParse(key, NumberStyles.None, CultureInfo.InvariantCulture, out _))
@@ -256,12 +261,17 @@ public static class EnrollmentRules
         }
 
         var first = sequence.StepAt(startAt)!;
-        // A send-later time is kept, but like every step it moves into the sequence's send window.
-        var due = c.SendFirstAt is { } sendAt
-            ? StepClock.Adjust(sendAt < now ? now : sendAt, zone, sequence.Settings, isFirstStep: true)
-            : startAt == 1
-                ? StepClock.DueAt(now, first.Delay, zone, sequence.Settings, isFirstStep: true)
-                : StepClock.Adjust(now, zone, sequence.Settings, isFirstStep: true);
+        if (c.CreateTaskImmediately == true && !first.CreatesTask)
+        {
+            return DomainError.Invalid("createTaskImmediately", $"Step {startAt}, where this enrollment starts, sends an email; only a task step can be created immediately.");
+        }
+
+        // A send-later time is kept, but like every step it moves into the sequence's send window;
+        // a first task created immediately waits for neither its delay nor the window.
+        var due = c.CreateTaskImmediately == true ? now
+            : c.SendFirstAt is { } sendAt ? StepClock.Adjust(sendAt < now ? now : sendAt, zone, sequence.Settings, isFirstStep: true)
+            : startAt == 1 ? StepClock.DueAt(now, first.Delay, zone, sequence.Settings, isFirstStep: true)
+            : StepClock.Adjust(now, zone, sequence.Settings, isFirstStep: true);
 
         // The send limit: this enrollment's emails, as planned, must fit the sender's 24-hour windows
         // together with everything the sender has sent or planned.

@@ -61,7 +61,8 @@ public sealed record EnrollCommand(
     IReadOnlyDictionary<string, string>? DelayOverrides = null,
     IReadOnlyDictionary<string, TaskOverrideCommand>? TaskOverrides = null,
     IReadOnlyDictionary<string, EmailOverrideCommand>? EmailOverrides = null,
-    EnrollmentSettingsCommand? Settings = null);
+    EnrollmentSettingsCommand? Settings = null,
+    bool? CreateTaskImmediately = null);
 
 /// <summary>This enrollment's settings from its second step on; each one left out is the sequence's.</summary>
 public sealed record EnrollmentSettingsCommand(bool? BusinessDaysOnly = null, SendWindowCommand? SendWindow = null, bool? ThreadFollowUps = null);
@@ -77,7 +78,8 @@ public sealed record BulkContactCommand(
     IReadOnlyDictionary<string, string>? DelayOverrides = null,
     IReadOnlyDictionary<string, TaskOverrideCommand>? TaskOverrides = null,
     IReadOnlyDictionary<string, EmailOverrideCommand>? EmailOverrides = null,
-    EnrollmentSettingsCommand? Settings = null);
+    EnrollmentSettingsCommand? Settings = null,
+    bool? CreateTaskImmediately = null);
 
 public sealed record BulkEnrollCommand(
     string? SenderUserId,
@@ -90,7 +92,8 @@ public sealed record BulkEnrollCommand(
     IReadOnlyDictionary<string, string>? DelayOverrides = null,
     IReadOnlyDictionary<string, TaskOverrideCommand>? TaskOverrides = null,
     IReadOnlyDictionary<string, EmailOverrideCommand>? EmailOverrides = null,
-    EnrollmentSettingsCommand? Settings = null)
+    EnrollmentSettingsCommand? Settings = null,
+    bool? CreateTaskImmediately = null)
 {
     /// <summary>The single-enrollment command for one contact: its own values over the common ones.</summary>
     public EnrollCommand For(BulkContactCommand c)
@@ -112,7 +115,8 @@ public sealed record BulkEnrollCommand(
             c.DelayOverrides ?? DelayOverrides,
             c.TaskOverrides ?? TaskOverrides,
             c.EmailOverrides ?? EmailOverrides,
-            c.Settings ?? Settings);
+            c.Settings ?? Settings,
+            c.CreateTaskImmediately ?? CreateTaskImmediately);
     }
 }
 

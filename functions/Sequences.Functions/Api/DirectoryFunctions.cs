@@ -59,6 +59,7 @@ internal sealed class DirectoryFunctions(DirectoryService directory)
     [ProblemCodes(ErrorKind.Conflict, ErrorCodes.SequenceDeleted, ErrorCodes.StepsInUse)]
     [ProblemCodes(ErrorKind.Precondition, ErrorCodes.PreconditionFailed)]
     [ProblemCodes(ErrorKind.Rule, ErrorCodes.InvalidTemplate)]
+    [HeaderParameters("If-Match")]
     [Function(nameof(ReplaceSequence))]
     public Task<Results<Ok<SequenceResponse>, ProblemHttpResult>> ReplaceSequence(
         [HttpTrigger(AuthorizationLevel.Anonymous, "put", Route = "api/sequences/{sequenceId}")] HttpRequest request, string sequenceId, CancellationToken ct)

@@ -18,6 +18,8 @@ internal sealed class HealthFunctions(StorageHealth health, TimeProvider time)
     /// <summary>An enrollment this late after its due time means workflows are not keeping up (or not running).</summary>
     private static readonly TimeSpan MaxOverdue = TimeSpan.FromMinutes(10);
 
+    [JsonResponse(StatusCodes.Status200OK, typeof(HealthResponse), "Healthy.")]
+    [JsonResponse(StatusCodes.Status503ServiceUnavailable, typeof(HealthResponse), "Unhealthy: the same report, status \"unhealthy\".")]
     [Function(nameof(GetHealth))]
     public async Task<IResult> GetHealth([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "api/health")] HttpRequest request, CancellationToken ct)
     {

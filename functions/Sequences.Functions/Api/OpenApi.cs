@@ -23,6 +23,22 @@ internal sealed class QueryParametersAttribute(params string[] names) : Attribut
     public IReadOnlyList<string> Names { get; } = names;
 }
 
+/// <summary>Request headers an HTTP function reads (for the OpenAPI description; the pipeline's own come from <see cref="HttpPipeline.HeadersOf"/>).</summary>
+[AttributeUsage(AttributeTargets.Method)]
+internal sealed class HeaderParametersAttribute(params string[] names) : Attribute
+{
+    public IReadOnlyList<string> Names { get; } = names;
+}
+
+/// <summary>A JSON response an HTTP function returning a plain <c>IResult</c> answers (for the OpenAPI description).</summary>
+[AttributeUsage(AttributeTargets.Method, AllowMultiple = true)]
+internal sealed class JsonResponseAttribute(int status, Type type, string description) : Attribute
+{
+    public int Status { get; } = status;
+    public Type Type { get; } = type;
+    public string Description { get; } = description;
+}
+
 /// <summary>
 /// Problem codes an HTTP function answers of one <see cref="ErrorKind"/> (its status: <see cref="Problems.StatusOf"/>),
 /// for the OpenAPI description. Those every operation of its sort answers are added without being declared:
@@ -97,6 +113,11 @@ internal static class OpenApi
             parameters.Add(new JsonObject { ["name"] = name, ["in"] = "query", ["required"] = false, ["schema"] = new JsonObject { ["type"] = "string" } });
         }
 
+        foreach (var name in (f.Method.GetCustomAttribute<HeaderParametersAttribute>()?.Names ?? []).Concat(HttpPipeline.HeadersOf(path, method)))
+        {
+            parameters.Add(new JsonObject { ["name"] = name, ["in"] = "header", ["required"] = false, ["schema"] = new JsonObject { ["type"] = "string" } });
+        }
+
         var op = new JsonObject
         {
             ["operationId"] = f.Name,
@@ -107,6 +128,24 @@ internal static class OpenApi
         foreach (var (status, codes) in ProblemCodes(f, path, method))
         {
             op["responses"]![status.ToString(System.Globalization.CultureInfo.InvariantCulture)] = ProblemResponse(status, codes);
+        }
+
+        foreach (var r in f.Method.GetCustomAttributes<JsonResponseAttribute>())
+        {
+            // Beside the problem+json the pipeline may answer with the same status.
+            var status = r.Status.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            var problem = op["responses"]![status] as JsonObject;
+            var content = new JsonObject { ["application/json"] = new JsonObject { ["schema"] = Schema(r.Type) } };
+            if (problem?["content"]?["application/problem+json"] is { } problemContent)
+            {
+                content["application/problem+json"] = problemContent.DeepClone();
+            }
+
+            op["responses"]![status] = new JsonObject
+            {
+                ["description"] = problem is null ? r.Description : $"{r.Description} Or {problem["description"]}",
+                ["content"] = content,
+            };
         }
 
         if (path.StartsWith("/api/", StringComparison.Ordinal))

@@ -82,6 +82,10 @@ internal sealed class HttpPipeline(IOptions<ApiOptions> options, IIdempotencySto
         }
     }
 
+    /// <summary>The request headers this pipeline itself reads for an operation (for the OpenAPI description): the Idempotency-Key of POSTs under <c>/api</c>.</summary>
+    public static IEnumerable<string> HeadersOf(string path, string method) =>
+        path.StartsWith("/api/", StringComparison.OrdinalIgnoreCase) && HttpMethods.IsPost(method) ? [IdempotencyHeader] : [];
+
     /// <summary>Writes a function's result (an <see cref="IResult"/>); a function that wrote the response itself returns null.</summary>
     private static Task WriteAsync(HttpContext context, object? result) => result switch
     {

@@ -22,7 +22,8 @@ internal sealed class IdempotencyEntity : EntityBase
 }
 
 /// <summary>
-/// Idempotency keys, one row each (the key is hashed into the partition key). A started row that
+/// Idempotency keys, one row each (the key is hashed into the partition key, repeated as the row
+/// key: see <see cref="Keys.ContactRow"/>). A started row that
 /// never completed is taken over after a while (its request died); any row is forgotten after a day.
 /// </summary>
 internal sealed class IdempotencyStore(StorageClients clients, TimeProvider time) : IIdempotencyStore
@@ -35,10 +36,10 @@ internal sealed class IdempotencyStore(StorageClients clients, TimeProvider time
     {
         var pk = PartitionKey(scope, key);
         var now = time.GetUtcNow();
-        var fresh = new IdempotencyEntity { PartitionKey = pk, RowKey = "", Fingerprint = fingerprint, StartedAt = now };
+        var fresh = new IdempotencyEntity { PartitionKey = pk, RowKey = pk, Fingerprint = fingerprint, StartedAt = now };
         for (var attempt = 0; attempt < 3; attempt++)
         {
-            var existing = await TableOps.GetAsync<IdempotencyEntity>(_table, pk, "", cancellationToken);
+            var existing = await TableOps.GetAsync<IdempotencyEntity>(_table, pk, pk, cancellationToken);
             try
             {
                 if (existing is null)
@@ -78,11 +79,11 @@ internal sealed class IdempotencyStore(StorageClients clients, TimeProvider time
     {
         var body = TableJson.Split(response.Body, 4 * StoredJson.PropertyChars);
         var pk = PartitionKey(scope, key);
-        var existing = await TableOps.GetAsync<IdempotencyEntity>(_table, pk, "", cancellationToken);
+        var existing = await TableOps.GetAsync<IdempotencyEntity>(_table, pk, pk, cancellationToken);
         await _table.UpsertEntityAsync(new IdempotencyEntity
         {
             PartitionKey = pk,
-            RowKey = "",
+            RowKey = pk,
             Fingerprint = existing?.Fingerprint ?? "",
             Done = true,
             Status = response.Status,
@@ -97,7 +98,7 @@ internal sealed class IdempotencyStore(StorageClients clients, TimeProvider time
     }
 
     public async Task AbandonAsync(string scope, string key, CancellationToken cancellationToken) =>
-        await _table.DeleteEntityAsync(PartitionKey(scope, key), "", ETag.All, cancellationToken);
+        await _table.DeleteEntityAsync(PartitionKey(scope, key), PartitionKey(scope, key), ETag.All, cancellationToken);
 
     private static string PartitionKey(string scope, string key) =>
         Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes($"{scope}\n{key}")));

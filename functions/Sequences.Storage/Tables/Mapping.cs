@@ -33,7 +33,7 @@ internal static class Mapping
         return new ContactEntity
         {
             PartitionKey = c.Id,
-            RowKey = Keys.ContactRow,
+            RowKey = Keys.ContactRow(c.Id),
             Email = c.Email,
             FirstName = c.FirstName,
             LastName = c.LastName,

@@ -199,7 +199,7 @@ internal sealed class ContactStore(StorageClients clients) : IContactStore
     private readonly TableClient _table = clients.Table(TableNames.Contacts);
 
     public async Task<Versioned<Contact>?> GetAsync(string contactId, CancellationToken cancellationToken) =>
-        await TableOps.GetAsync<ContactEntity>(_table, contactId, Keys.ContactRow, cancellationToken) is { } e
+        await TableOps.GetAsync<ContactEntity>(_table, contactId, Keys.ContactRow(contactId), cancellationToken) is { } e
             ? new Versioned<Contact>(Mapping.ToContact(e), e.ETag.ToString())
             : null;
 
@@ -207,7 +207,7 @@ internal sealed class ContactStore(StorageClients clients) : IContactStore
         TableOps.WriteAsync(_table, Mapping.ToEntity(contact), etag, cancellationToken);
 
     public async Task<Versioned<ActiveEnrollmentPointer>?> GetActiveEnrollmentAsync(string contactId, CancellationToken cancellationToken) =>
-        await TableOps.GetAsync<ActivePointerEntity>(_table, contactId, Keys.ActiveRow, cancellationToken) is { } e
+        await TableOps.GetAsync<ActivePointerEntity>(_table, contactId, Keys.ActiveRow(contactId), cancellationToken) is { } e
             ? new Versioned<ActiveEnrollmentPointer>(Mapping.ToPointer(e), e.ETag.ToString())
             : null;
 
@@ -216,7 +216,7 @@ internal sealed class ContactStore(StorageClients clients) : IContactStore
         var active = new ActivePointerEntity
         {
             PartitionKey = contactId,
-            RowKey = Keys.ActiveRow,
+            RowKey = Keys.ActiveRow(contactId),
             EnrollmentId = pointer.EnrollmentId,
             SequenceId = pointer.SequenceId,
             ClaimedAt = pointer.ClaimedAt,
@@ -245,7 +245,7 @@ internal sealed class ContactStore(StorageClients clients) : IContactStore
 
     public async Task ReleaseActiveEnrollmentAsync(string contactId, string enrollmentId, CancellationToken cancellationToken)
     {
-        var pointer = await TableOps.GetAsync<ActivePointerEntity>(_table, contactId, Keys.ActiveRow, cancellationToken);
+        var pointer = await TableOps.GetAsync<ActivePointerEntity>(_table, contactId, Keys.ActiveRow(contactId), cancellationToken);
         if (pointer is null || pointer.EnrollmentId != enrollmentId)
         {
             return;
@@ -255,7 +255,7 @@ internal sealed class ContactStore(StorageClients clients) : IContactStore
         {
             await _table.SubmitTransactionAsync(
             [
-                new TableTransactionAction(TableTransactionActionType.Delete, new TableEntity(contactId, Keys.ActiveRow), pointer.ETag),
+                new TableTransactionAction(TableTransactionActionType.Delete, new TableEntity(contactId, Keys.ActiveRow(contactId)), pointer.ETag),
                 new TableTransactionAction(TableTransactionActionType.Delete, new TableEntity(contactId, Keys.History(enrollmentId)), ETag.All),
             ], cancellationToken);
         }

@@ -87,6 +87,31 @@ public sealed class EnrollScreenTests(BrowserFixture fixture, ITestOutputHelper 
     }
 
     [BrowserFact]
+    public async Task A_first_task_can_be_created_immediately_instead_of_after_its_delay()
+    {
+        var rita = await UserAsync();
+        var (ann, _) = await ContactAsync("ann");
+        var seq = await SequenceAsync(rita, $"Call first {P}", Task("call", "P2D", "Call {{ contact.firstName }}"), Email("P1D", "Hi", "Hello"));
+        var page = await PageAsync(rita);
+        var panel = await OpenEnrollPanelAsync(page, seq, $"Call first {P}", ann);
+        var immediately = panel.GetByLabel("Create task immediately (step 1 is a task)");
+        await immediately.CheckAsync();
+        await Expect(panel.GetByLabel("Send later")).ToBeHiddenAsync();
+        await ScreenAsync(page, "enroll-panel-create-task-immediately");
+        var request = await page.RunAndWaitForRequestAsync(
+            () => panel.GetByRole(AriaRole.Button, new() { Name = "Enroll", Exact = true }).ClickAsync(),
+            r => r.Method == "POST" && r.Url.EndsWith("/enrollments", StringComparison.Ordinal));
+        await Expect(panel.GetByRole(AriaRole.Status).Filter(new() { HasText = "Enrolled" })).ToBeVisibleAsync();
+        var sent = JsonDocument.Parse(request.PostData ?? "").RootElement;
+        Assert.True(sent.GetProperty("createTaskImmediately").GetBoolean());
+        Assert.False(sent.TryGetProperty("sendFirstAt", out _));
+        var enrollment = (await GetAsync($"/api/contacts/{ann}/enrollments")).GetProperty("items")[0];
+        // Planned now, or (once the task is created, as it may already be) waiting for it: not in two days.
+        var planned = enrollment.TryGetProperty("nextActionAt", out var at) && at.ValueKind == JsonValueKind.String ? at.GetDateTimeOffset() : DateTimeOffset.MinValue;
+        Assert.True(planned < DateTimeOffset.UtcNow.AddHours(1), $"the call task is planned at {planned:O}");
+    }
+
+    [BrowserFact]
     public async Task A_contact_in_another_sequence_is_refused_with_a_link_to_it()
     {
         var rita = await UserAsync();

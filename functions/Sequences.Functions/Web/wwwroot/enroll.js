@@ -47,16 +47,21 @@ function newOptions(sequence) {
   const sender = senders.find(u => u.id === actingAs()) ?? senders[0];
   return {
     senderUserId: sender?.id ?? '', fromAddress: '', startAtStep: 1, timeZone: sender?.timeZone || 'UTC', zoneChosen: false,
-    sendLater: false, date: '', time: '09:00', exact: null, delayDays: {}, tasks: {}, tokens: {}, emailOverrides: {},
+    sendLater: false, date: '', time: '09:00', exact: null, createTaskNow: false, delayDays: {}, tasks: {}, tokens: {}, emailOverrides: {},
   };
 }
+
+/** Whether the step the enrollment starts at creates a task (which can be created immediately). */
+const startsWithTask = (sequence, o) => { const t = sequence.steps[o.startAtStep - 1]?.type; return !!t && t !== 'automatedEmail'; };
 
 /** The request fields for the options (shared by single and bulk). */
 function requestFields(sequence, o) {
   const r = { senderUserId: o.senderUserId, timeZone: o.timeZone };
   if (o.fromAddress) r.fromAddress = o.fromAddress;
   if (o.startAtStep > 1) r.startAtStep = o.startAtStep;
-  if (o.sendLater && o.date && o.time) {
+  if (o.createTaskNow && startsWithTask(sequence, o)) {
+    r.createTaskImmediately = true;
+  } else if (o.sendLater && o.date && o.time) {
     const iso = localToIso(o.date, o.time, o.timeZone);
     // A "Send later at …" from SEND_LIMIT_REACHED keeps its exact instant while the inputs still show it.
     r.sendFirstAt = o.exact && isoToLocal(o.exact, o.timeZone).date === o.date && isoToLocal(o.exact, o.timeZone).time === o.time ? o.exact : iso;
@@ -137,6 +142,14 @@ function optionsForm(sequence, o, changed) {
   }
   zoneLabels();
   const setWhen = () => { o.sendLater = later.checked; laterBox.hidden = !o.sendLater; if (o.sendLater && !o.date) o.date = date.value; changed(); };
+  const whenBox = h('div', { hidden: o.createTaskNow && startsWithTask(sequence, o) },
+    h('div', { class: 'field inline' }, now, h('label', { for: now.id, class: 'check', text: 'Send now' })),
+    h('div', { class: 'field inline' }, later, h('label', { for: later.id, class: 'check', text: 'Send later' })), laterBox);
+  // HubSpot's "Create task immediately": a first task step is created now, not after its delay or at the send-later time.
+  const taskNow = startsWithTask(sequence, o)
+    ? check(`Create task immediately (step ${o.startAtStep} is a task)`, o.createTaskNow, e => { o.createTaskNow = e.target.checked; whenBox.hidden = o.createTaskNow; changed(); },
+      { 'data-create-task-now': '' }).el
+    : null;
   now.addEventListener('change', setWhen);
   later.addEventListener('change', setWhen);
   date.addEventListener('input', () => { o.date = date.value; changed(); });
@@ -165,14 +178,13 @@ function optionsForm(sequence, o, changed) {
 
   add(el, field('Sender (users this sequence is shared with)', sender), field('From mailbox', from),
     h('div', { class: 'row' }, field('Start at step', start), field('Time zone', zone)),
-    h('fieldset', {}, h('legend', { text: 'First step' }),
-      h('div', { class: 'field inline' }, now, h('label', { for: now.id, class: 'check', text: 'Send now' })),
-      h('div', { class: 'field inline' }, later, h('label', { for: later.id, class: 'check', text: 'Send later' })), laterBox),
+    h('fieldset', {}, h('legend', { text: 'First step' }), taskNow, whenBox),
     steps);
   el.setLater = iso => {
     const l = isoToLocal(iso, o.timeZone);
-    o.sendLater = true; o.date = l.date; o.time = l.time; o.exact = iso;
-    later.checked = true; laterBox.hidden = false; date.value = l.date; time.value = l.time;
+    o.sendLater = true; o.date = l.date; o.time = l.time; o.exact = iso; o.createTaskNow = false;
+    later.checked = true; laterBox.hidden = false; whenBox.hidden = false; date.value = l.date; time.value = l.time;
+    if (taskNow) taskNow.querySelector('input').checked = false;
   };
   return el;
 }

@@ -82,6 +82,11 @@ public sealed class BulkAndWorkScreenTests(BrowserFixture fixture, ITestOutputHe
         await enrollRows.First.Locator("td").Nth(3).ClickAsync();
         await Expect(page.GetByText("MANUAL").First).ToBeVisibleAsync();
         await ScreenAsync(page, "enrollment");
+
+        // The sequences list shows the figures as last computed.
+        await page.GotoAsync("/#/sequences");
+        await Expect(page.GetByRole(AriaRole.Link, new() { Name = $"Bulk {P}" })).ToBeVisibleAsync();
+        await ScreenAsync(page, "sequences");
     }
 
     [BrowserFact("GET /api/contacts")]

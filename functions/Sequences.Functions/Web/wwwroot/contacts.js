@@ -1,7 +1,7 @@
 // Contacts: the index (search, pages, select, enroll selected or add them to a new list), a contact's page, an enrollment's timeline.
 import { get, post, put, qs, notAvailable } from './api.js';
 import { h, clear, field, select, problemBox, confirmDialog, openDialog, announce, debounce, add } from './dom.js';
-import { loadUsers, cachedUsers, userName, actingAs, contactName } from './state.js';
+import { loadUsers, cachedUsers, userName, actingAs, actingZone, contactName } from './state.js';
 import { timeEl, allZones, localToIso, todayIn } from './time.js';
 import { pager } from './sequences.js';
 import { openEnrollPanel } from './enroll.js';
@@ -135,7 +135,7 @@ export async function page(view, id) {
 
 function meetingDialog(c, out) {
   const user = select(cachedUsers().map(u => [u.id, u.name]), actingAs());
-  const zone = cachedUsers().find(u => u.id === actingAs())?.timeZone || 'UTC';
+  const zone = actingZone();
   const date = h('input', { type: 'date', value: todayIn(zone), required: true });
   const time = h('input', { type: 'time', value: '10:00', required: true });
   const err = h('div');

@@ -1,7 +1,7 @@
 // Sequences: the list, a sequence's page (steps, settings and sharing, enrollments, automation).
 import { api, get, post, put, del, qs, all, ApiError, notAvailable } from './api.js';
 import { h, clear, field, check, select, problemBox, confirmDialog, openDialog, menu, announce, uid, add } from './dom.js';
-import { loadUsers, ensureUsers, cachedUsers, userName, actingAs } from './state.js';
+import { loadUsers, ensureUsers, cachedUsers, userName, actingAs, actingZone } from './state.js';
 import { richEditor } from './editor.js';
 import { parseDelay, formatDelay, describeDelay, timeEl } from './time.js';
 import { openEnrollPanel } from './enroll.js';
@@ -40,9 +40,10 @@ export function pager(onPage) {
 export async function list(view) {
   await loadUsers();
   const table = h('table', {}, h('caption', { class: 'visually-hidden', text: 'Sequences' }),
-    h('thead', {}, h('tr', {}, ['Name', 'Owner', 'Steps', 'Enrolled', 'Active', 'Emails sent', 'Replies', 'Meetings'].map(t => h('th', { scope: 'col', text: t })))));
+    h('thead', {}, h('tr', {}, ['Name', 'Owner', 'Steps', 'Enrolled', 'Active', 'Emails sent', 'Replies', 'Meetings', 'Figures as of'].map(t => h('th', { scope: 'col', text: t })))));
   const body = h('tbody');
   add(table, body);
+  const zone = actingZone();
   const out = h('div');
   const pages = pager(load);
   add(view, h('h1', { text: 'Sequences' }),
@@ -68,9 +69,9 @@ export async function list(view) {
         h('td', {}, h('a', { href: `#/sequences/${encodeURIComponent(s.id)}`, text: s.name }), s.deletedAt ? h('span', { class: 'muted', text: ' (deleted)' }) : null),
         h('td', { text: userName(s.ownerUserId) }), h('td', { text: s.stepCount }),
         h('td', { text: st.enrolled ?? '—' }), h('td', { text: st.active ?? '—' }), h('td', { text: st.emailsSent ?? '—' }),
-        h('td', { text: st.replies ?? '—' }), h('td', { text: st.meetingsBooked ?? '—' })));
+        h('td', { text: st.replies ?? '—' }), h('td', { text: st.meetingsBooked ?? '—' }), h('td', {}, timeEl(s.statsAsOf, zone))));
     }
-    add(out, page.items.length ? table : h('p', { text: 'No sequences yet.' }), pages.el);
+    add(out, page.items.length ? [h('p', { class: 'hint', text: 'Figures are as last counted; opening a sequence counts them again.' }), table] : h('p', { text: 'No sequences yet.' }), pages.el);
     pages.update(page);
   }
   await load(null);
@@ -292,7 +293,7 @@ async function bulkAction(action, ids) {
 
 async function enrollmentsTab(section, sequence) {
   // Rows carry no zone of their own: times in the acting user's zone.
-  const zone = cachedUsers().find(u => u.id === actingAs())?.timeZone || 'UTC';
+  const zone = actingZone();
   const status = select(STATUSES, '');
   const sender = select([['', 'Any sender'], ...cachedUsers().map(u => [u.id, u.name])], '');
   const out = h('div');

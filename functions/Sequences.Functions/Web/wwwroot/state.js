@@ -46,6 +46,8 @@ export async function ensureUsers(ids) {
 export const cachedUsers = () => users ?? [];
 export const userName = id => cachedUsers().find(u => u.id === id)?.name ?? id;
 export const actingAs = () => sessionStorage.getItem(ACTING) ?? '';
+/** The time zone of the user acted as (lists show their times in it). */
+export const actingZone = () => cachedUsers().find(u => u.id === actingAs())?.timeZone || 'UTC';
 export const setActingAs = id => { if (id) sessionStorage.setItem(ACTING, id); else sessionStorage.removeItem(ACTING); };
 
 /** The users a sequence is shared with: its owner, its list, or everyone active. */

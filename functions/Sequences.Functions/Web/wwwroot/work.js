@@ -1,12 +1,11 @@
 // The acting user's work: upcoming steps (Scheduled) and open tasks.
 import { get, post, qs, notAvailable } from './api.js';
 import { h, clear, problemBox, confirmDialog, announce, add } from './dom.js';
-import { loadUsers, actingAs, cachedUsers } from './state.js';
+import { loadUsers, actingAs, actingZone } from './state.js';
 import { timeEl } from './time.js';
 import { typeName, pager } from './sequences.js';
 import { refresh } from './main.js';
 
-const zoneOfActing = () => cachedUsers().find(u => u.id === actingAs())?.timeZone || 'UTC';
 
 function needUser(view, title) {
   add(view, h('h1', { text: title }));
@@ -17,7 +16,7 @@ function needUser(view, title) {
 export async function scheduled(view) {
   await loadUsers();
   if (!needUser(view, 'Scheduled')) return;
-  const zone = zoneOfActing();
+  const zone = actingZone();
   const out = h('div');
   const msg = h('div', { 'aria-live': 'polite' });
   const pages = pager(load);
@@ -49,7 +48,7 @@ export async function scheduled(view) {
 export async function tasks(view) {
   await loadUsers();
   if (!needUser(view, 'Tasks')) return;
-  const zone = zoneOfActing();
+  const zone = actingZone();
   const msg = h('div', { 'aria-live': 'polite' });
   const page = await get(`/api/tasks${qs({ userId: actingAs(), status: 'open', limit: 100 })}`);
   add(view, h('p', { class: 'muted', text: `Your open tasks. Times in ${zone}.` }),

@@ -47,8 +47,9 @@ internal static class TableNames
     public const string Inbound = "Inbound";
     public const string Automation = "Automation";
     public const string Listings = "Listings";
+    public const string Search = "Search";
     public const string EnrollmentIndex = "EnrollmentIndex";
     public const string Lists = "Lists";
 
-    public static readonly string[] All = [Users, Contacts, Sequences, Enrollments, Tasks, System, Idempotency, ContactIndex, Inbound, Automation, Listings, EnrollmentIndex, Lists];
+    public static readonly string[] All = [Users, Contacts, Sequences, Enrollments, Tasks, System, Idempotency, ContactIndex, Inbound, Automation, Listings, Search, EnrollmentIndex, Lists];
 }

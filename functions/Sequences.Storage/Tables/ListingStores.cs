@@ -58,13 +58,15 @@ internal sealed class StatsEntity : EntityBase
 /// <summary>
 /// Table <c>Listings</c>. Partitions: <c>users</c>, <c>sequences</c> (with each sequence's headline
 /// figures as last computed), <c>contacts</c>, <c>forms</c>, <c>properties</c> — row key the id, so a
-/// page is a key range; and contact search, <c>t|{first character}</c> with row key
-/// <c>{term}|{contactId}</c>, so a prefix search is a key range of one partition.
+/// page is a key range. Table <c>Search</c>: contact search, partition the term's first character,
+/// row key <c>{term}|{contactId}</c>, so a prefix search is a key range of one partition. (Apart,
+/// because Azurite reads a whole table for any key range: the lists do not read the terms.)
 /// </summary>
 internal sealed class Listings(StorageClients clients) : IListings
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
     private readonly TableClient _table = clients.Table(TableNames.Listings);
+    private readonly TableClient _search = clients.Table(TableNames.Search);
 
     private static string Partition(ListingKind kind) => kind.ToString().ToLowerInvariant();
 
@@ -103,17 +105,17 @@ internal sealed class Listings(StorageClients clients) : IListings
     {
         foreach (var term in add)
         {
-            await _table.UpsertEntityAsync(new TableEntity(TermPartition(term), TermRow(term, contactId)), TableUpdateMode.Replace, cancellationToken);
+            await _search.UpsertEntityAsync(new TableEntity(TermPartition(term), TermRow(term, contactId)), TableUpdateMode.Replace, cancellationToken);
         }
 
         foreach (var term in remove.Except(add, StringComparer.Ordinal))
         {
-            await DeleteIfExistsAsync(_table, TermPartition(term), TermRow(term, contactId), cancellationToken);
+            await DeleteIfExistsAsync(_search, TermPartition(term), TermRow(term, contactId), cancellationToken);
         }
     }
 
     public Task<ListPage<string>> SearchContactsAsync(string prefix, PageRequest page, CancellationToken cancellationToken) =>
-        KeyRange.ReadAsync(_table, TermPartition(prefix), prefix, page, (TableEntity r) => r.RowKey[(r.RowKey.IndexOf('|', StringComparison.Ordinal) + 1)..], cancellationToken);
+        KeyRange.ReadAsync(_search, TermPartition(prefix), prefix, page, (TableEntity r) => r.RowKey[(r.RowKey.IndexOf('|', StringComparison.Ordinal) + 1)..], cancellationToken);
 
     /// <summary>Removes an index row; one already gone (removed by an earlier attempt) is fine.</summary>
     public static async Task DeleteIfExistsAsync(TableClient table, string partitionKey, string rowKey, CancellationToken cancellationToken)
@@ -127,7 +129,7 @@ internal sealed class Listings(StorageClients clients) : IListings
         }
     }
 
-    private static string TermPartition(string term) => "t|" + char.ConvertFromUtf32(char.ConvertToUtf32(term, 0));
+    private static string TermPartition(string term) => char.ConvertFromUtf32(char.ConvertToUtf32(term, 0));
 
     private static string TermRow(string term, string contactId) => $"{term}|{contactId}";
 }

@@ -105,17 +105,17 @@ internal static class OpenApi
         var parameters = new JsonArray();
         foreach (var name in path.Split('/').Where(s => s.StartsWith('{')).Select(s => s.Trim('{', '}', '*')))
         {
-            parameters.Add(new JsonObject { ["name"] = name, ["in"] = "path", ["required"] = true, ["schema"] = new JsonObject { ["type"] = "string" } });
+            parameters.Add(Parameter(name, "path", required: true));
         }
 
         foreach (var name in f.Method.GetCustomAttribute<QueryParametersAttribute>()?.Names ?? [])
         {
-            parameters.Add(new JsonObject { ["name"] = name, ["in"] = "query", ["required"] = false, ["schema"] = new JsonObject { ["type"] = "string" } });
+            parameters.Add(Parameter(name, "query"));
         }
 
         foreach (var name in (f.Method.GetCustomAttribute<HeaderParametersAttribute>()?.Names ?? []).Concat(HttpPipeline.HeadersOf(path, method)))
         {
-            parameters.Add(new JsonObject { ["name"] = name, ["in"] = "header", ["required"] = false, ["schema"] = new JsonObject { ["type"] = "string" } });
+            parameters.Add(Parameter(name, "header"));
         }
 
         var op = new JsonObject
@@ -132,20 +132,7 @@ internal static class OpenApi
 
         foreach (var r in f.Method.GetCustomAttributes<JsonResponseAttribute>())
         {
-            // Beside the problem+json the pipeline may answer with the same status.
-            var status = r.Status.ToString(System.Globalization.CultureInfo.InvariantCulture);
-            var problem = op["responses"]![status] as JsonObject;
-            var content = new JsonObject { ["application/json"] = new JsonObject { ["schema"] = Schema(r.Type) } };
-            if (problem?["content"]?["application/problem+json"] is { } problemContent)
-            {
-                content["application/problem+json"] = problemContent.DeepClone();
-            }
-
-            op["responses"]![status] = new JsonObject
-            {
-                ["description"] = problem is null ? r.Description : $"{r.Description} Or {problem["description"]}",
-                ["content"] = content,
-            };
+            AddJsonResponse(op["responses"]!.AsObject(), r);
         }
 
         if (path.StartsWith("/api/", StringComparison.Ordinal))
@@ -163,6 +150,27 @@ internal static class OpenApi
         }
 
         return op;
+    }
+
+    private static JsonObject Parameter(string name, string location, bool required = false) =>
+        new() { ["name"] = name, ["in"] = location, ["required"] = required, ["schema"] = new JsonObject { ["type"] = "string" } };
+
+    /// <summary>A declared JSON response, beside the problem+json the pipeline may answer with the same status.</summary>
+    private static void AddJsonResponse(JsonObject responses, JsonResponseAttribute r)
+    {
+        var status = r.Status.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        var problem = responses[status] as JsonObject;
+        var content = new JsonObject { ["application/json"] = new JsonObject { ["schema"] = Schema(r.Type) } };
+        if (problem?["content"]?["application/problem+json"] is { } problemContent)
+        {
+            content["application/problem+json"] = problemContent.DeepClone();
+        }
+
+        responses[status] = new JsonObject
+        {
+            ["description"] = problem is null ? r.Description : $"{r.Description} Or {problem["description"]}",
+            ["content"] = content,
+        };
     }
 
     private static JsonObject Responses(Type returnType)

@@ -186,6 +186,7 @@ public class HostingTests
         var enrollment = await app.EnrollAsync(seq);
         var maildev = await MailDevServer.SharedAsync();
         var link = (await maildev.WaitForMessagesToAsync(to, 1, TimeSpan.FromSeconds(20), default))[0].Headers["List-Unsubscribe"]!.Trim('<', '>');
+        await app.WaitForEmailsRecordedAsync(enrollment);
 
         // The contact's address changes; the old address's owner then clicks the old link.
         await app.PutAsync("/api/contacts/c1", new { email = $"new.{app.Prefix}@buyer.test", firstName = "Ann" });

@@ -96,8 +96,11 @@ public class RecoveryTests(ITestOutputHelper output)
                 await maildev.WaitForMessagesToAsync(to, 1, TimeSpan.FromSeconds(60), default);
             }
 
-            await app.PostAsync($"/api/enrollments/{enrollments[0]}/unenroll");
-            await app.PostAsync($"/api/enrollments/{enrollments[1]}/unenroll");
+            foreach (var id in enrollments.Take(2))
+            {
+                await app.WaitForEmailsRecordedAsync(id);
+                await app.PostAsync($"/api/enrollments/{id}/unenroll");
+            }
         }
 
         // Every workflow is gone: its instances, histories, queued timers.

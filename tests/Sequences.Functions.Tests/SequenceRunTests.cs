@@ -61,6 +61,7 @@ public class SequenceRunTests
         var enrollment = await app.EnrollAsync(seq);
         var maildev = await MailDevServer.SharedAsync();
         await maildev.WaitForMessagesToAsync(to, 1, MailWait, default);
+        await app.WaitForEmailsRecordedAsync(enrollment);
 
         var ended = await app.PostAsync($"/api/enrollments/{enrollment}/unenroll");
         Assert.Equal("unenrolled", ended.GetProperty("status").GetString());
@@ -132,7 +133,8 @@ public class SequenceRunTests
         await using var app = await StartAsync();
         await app.SeedPeopleAsync("c1");
         await app.SeedPeopleAsync("c2");
-        var seq = await app.CreateSequenceAsync([MailStep("PT0S", "One", "1"), MailStep("P1D", null, "2")]);
+        // The first step is not due yet: an unenroll while its email is being sent would rightly be a 202.
+        var seq = await app.CreateSequenceAsync([MailStep("P1D", "One", "1"), MailStep("P1D", null, "2")]);
         var e1 = await app.EnrollAsync(seq, "c1");
         var e2 = await app.EnrollAsync(seq, "c2");
         await app.PostAsync($"/api/enrollments/{e2}/unenroll");

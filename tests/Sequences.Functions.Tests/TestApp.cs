@@ -195,6 +195,14 @@ public sealed class TestApp : IAsyncDisposable
     public Task<JsonElement> WaitForEnrollmentAsync(string enrollmentId, Func<JsonElement, bool> done, string what, int seconds = 30) =>
         Eventually.ValueAsync(() => EnrollmentAsync(enrollmentId), done, TimeSpan.FromSeconds(seconds), what);
 
+    /// <summary>
+    /// Waits until the enrollment records its <paramref name="count"/>th sent email: a message reaches
+    /// the sink a moment before its sender records it, and an unenroll in between is rightly a 202.
+    /// </summary>
+    public Task<JsonElement> WaitForEmailsRecordedAsync(string enrollmentId, int count = 1) =>
+        WaitForEnrollmentAsync(enrollmentId, e => e.GetProperty("events").EnumerateArray().Count(x => x.GetProperty("type").GetString() == "emailSent") >= count,
+            $"{count} email(s) recorded");
+
     public static object MailStep(string delay, string? subject, string body) => new { type = "automatedEmail", delay, subject, body };
 
     public static object TaskStep(string type, string delay, string? title = null, bool? continueWithoutCompleting = null) =>

@@ -63,6 +63,11 @@ public class EnrollmentOptionsTests : IAsyncLifetime
         var onEmail = await Enroll(new { contactId = "c8", senderUserId = "u1", createTaskImmediately = true }, 400);
         Assert.Equal("VALIDATION_FAILED", onEmail.GetProperty("code").GetString());
         Assert.True(onEmail.GetProperty("errors").TryGetProperty("createTaskImmediately", out _));
+
+        // In a bulk enrollment the same item is refused for the same reason (not for a send slot it was given).
+        var bulk = await _app.PostAsync($"/api/sequences/{_seq}/enrollments/batch", new { senderUserId = "u1", createTaskImmediately = true, contacts = new[] { new { contactId = "c8" } } });
+        var error = bulk.GetProperty("results")[0].GetProperty("error");
+        Assert.Contains("only a task step", error.GetProperty("errors").GetProperty("createTaskImmediately")[0].GetString(), StringComparison.Ordinal);
     }
 
     [Fact]

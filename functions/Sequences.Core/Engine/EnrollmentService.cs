@@ -118,7 +118,8 @@ public sealed class EnrollmentService(
         // email due now (or soon) takes the sender's next slots; one due later (a delayed first
         // step, send-later) is spaced from its own time within this request.
         var commands = items.Select(command.For).ToList();
-        var throttled = commands.Select(c => sequence.StepAt(c.StartAtStep ?? 1) is { IsAutomatedEmail: true }).ToList();
+        // One asking for its task at once while starting with an email takes none: it is refused for that.
+        var throttled = commands.Select(c => sequence.StepAt(c.StartAtStep ?? 1) is { IsAutomatedEmail: true } && c.CreateTaskImmediately != true).ToList();
         var slotCount = throttled.Count(t => t);
         var start = command.SendFirstAt ?? FirstDue(sequence, command, sender.User.Value, now);
         var firstSlot = slotCount == 0 ? now

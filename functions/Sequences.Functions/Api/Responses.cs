@@ -134,7 +134,11 @@ internal sealed record TaskResponse(
     public static TaskResponse From(Core.Engine.TaskRow r) => From(r.Task, r.Contact);
 }
 
-internal sealed record ErrorBody(string Code, string? Detail);
+/// <summary>One item's refusal within a 2xx answer: its code, detail and, for invalid fields, which ones.</summary>
+internal sealed record ErrorBody(string Code, string? Detail, IReadOnlyDictionary<string, string[]>? Errors)
+{
+    public static ErrorBody? From(Core.Errors.DomainError? e) => e is null ? null : new(e.Code, e.Detail, e.Errors);
+}
 
 internal sealed record BulkItemResponse(string ContactId, string? EnrollmentId, EnrollmentStatus? Status, DateTimeOffset? NextActionAt, ErrorBody? Error);
 
@@ -143,7 +147,7 @@ internal sealed record BulkResponse(IReadOnlyList<BulkItemResponse> Results, int
     public static BulkResponse From(IReadOnlyList<Core.Engine.BulkResult> results)
     {
         var items = results.Select(r => new BulkItemResponse(r.ContactId, r.Enrollment?.Id, r.Enrollment?.Status, r.Enrollment?.NextActionAt,
-            r.Error is { } e ? new ErrorBody(e.Code, e.Detail) : null)).ToList();
+            ErrorBody.From(r.Error))).ToList();
         return new BulkResponse(items, items.Count(i => i.Error is null), items.Count(i => i.Error is not null));
     }
 }
@@ -155,7 +159,7 @@ internal sealed record BulkActionResponse(IReadOnlyList<BulkActionItemResponse> 
     public static BulkActionResponse From(IReadOnlyList<(string EnrollmentId, Core.Errors.Result<Enrollment> Result)> results)
     {
         var items = results.Select(r => new BulkActionItemResponse(r.EnrollmentId, r.Result.Value?.Status, PendingStopResponse.From(r.Result.Value?.PendingStop),
-            r.Result.Error is { } e ? new ErrorBody(e.Code, e.Detail) : null)).ToList();
+            ErrorBody.From(r.Result.Error))).ToList();
         return new BulkActionResponse(items, items.Count(i => i.Error is null), items.Count(i => i.Error is not null));
     }
 }
@@ -166,7 +170,7 @@ internal sealed record PreviewResponse(IReadOnlyList<StepPreviewResponse> Steps,
 {
     public static PreviewResponse From(Core.Engine.Preview p) => new(
         p.Steps.Select(s => new StepPreviewResponse(s.Step, StepTypes.Name(s.Type), s.Subject, s.Html, s.Text, s.TaskTitle,
-            s.Error is { } e ? new ErrorBody(e.Code, e.Detail) : null)).ToList(),
+            ErrorBody.From(s.Error))).ToList(),
         p.MissingTokens);
 }
 

@@ -97,8 +97,11 @@ internal sealed class IdempotencyStore(StorageClients clients, TimeProvider time
         }, TableUpdateMode.Replace, cancellationToken);
     }
 
-    public async Task AbandonAsync(string scope, string key, CancellationToken cancellationToken) =>
-        await _table.DeleteEntityAsync(PartitionKey(scope, key), PartitionKey(scope, key), ETag.All, cancellationToken);
+    public async Task AbandonAsync(string scope, string key, CancellationToken cancellationToken)
+    {
+        var pk = PartitionKey(scope, key);
+        await _table.DeleteEntityAsync(pk, pk, ETag.All, cancellationToken);
+    }
 
     private static string PartitionKey(string scope, string key) =>
         Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes($"{scope}\n{key}")));

@@ -87,12 +87,18 @@ internal sealed class InboundLog(StorageClients clients, TimeProvider time) : II
 {
     private readonly TableClient _table = clients.Table(TableNames.Inbound);
 
-    public async Task<bool> IsProcessedAsync(string inboundId, CancellationToken cancellationToken) =>
-        await TableOps.GetAsync<ProcessedEntity>(_table, Processed(inboundId), Processed(inboundId), cancellationToken) is not null;
+    public async Task<bool> IsProcessedAsync(string inboundId, CancellationToken cancellationToken)
+    {
+        var key = Processed(inboundId);
+        return await TableOps.GetAsync<ProcessedEntity>(_table, key, key, cancellationToken) is not null;
+    }
 
-    public async Task MarkProcessedAsync(string inboundId, CancellationToken cancellationToken) =>
-        await _table.UpsertEntityAsync(new ProcessedEntity { PartitionKey = Processed(inboundId), RowKey = Processed(inboundId), ProcessedAt = time.GetUtcNow() },
-            TableUpdateMode.Replace, cancellationToken);
+    public async Task MarkProcessedAsync(string inboundId, CancellationToken cancellationToken)
+    {
+        // The row key repeats the partition's: see Keys.ContactRow.
+        var key = Processed(inboundId);
+        await _table.UpsertEntityAsync(new ProcessedEntity { PartitionKey = key, RowKey = key, ProcessedAt = time.GetUtcNow() }, TableUpdateMode.Replace, cancellationToken);
+    }
 
     public async Task AddUnmatchedAsync(UnmatchedInbound item, CancellationToken cancellationToken)
     {

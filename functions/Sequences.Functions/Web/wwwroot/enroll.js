@@ -7,6 +7,8 @@ import { richEditor } from './editor.js';
 import { localToIso, isoToLocal, fmt, allZones, todayIn, parseDelay, formatDelay, timeEl } from './time.js';
 
 const isEmail = t => t === 'automatedEmail' || t === 'manualEmail';
+/** Every step but an automated email creates a task (a manual email's task carries its email). */
+const createsTask = t => !!t && t !== 'automatedEmail';
 const TOKEN = /\{\{-?\s*([A-Za-z_][\w.]*)/g;
 const CONTACT_FIELDS = ['firstName', 'lastName', 'fullName', 'email', 'company'];
 
@@ -52,7 +54,7 @@ function newOptions(sequence) {
 }
 
 /** Whether the step the enrollment starts at creates a task (which can be created immediately). */
-const startsWithTask = (sequence, o) => { const t = sequence.steps[o.startAtStep - 1]?.type; return !!t && t !== 'automatedEmail'; };
+const startsWithTask = (sequence, o) => createsTask(sequence.steps[o.startAtStep - 1]?.type);
 
 /** The request fields for the options (shared by single and bulk). */
 function requestFields(sequence, o) {
@@ -166,7 +168,7 @@ function optionsForm(sequence, o, changed) {
         oninput: e => { o.delayDays[n] = +e.target.value || 0; changed(); } });
       parts.push(field(`Days before step ${n}`, days, d.hours || d.minutes ? `plus ${d.hours} h ${d.minutes} min as the sequence says` : null));
     }
-    if (!isEmail(st.type) || st.type === 'manualEmail') {
+    if (createsTask(st.type)) {
       const t = o.tasks[n] ??= {};
       const title = h('input', { type: 'text', value: t.title ?? st.taskTitle ?? '', 'data-task-step': n, oninput: e => { t.title = e.target.value; changed(); } });
       parts.push(field(`Step ${n} task title`, title),

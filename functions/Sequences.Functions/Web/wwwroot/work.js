@@ -6,7 +6,6 @@ import { timeEl } from './time.js';
 import { typeName, pager } from './sequences.js';
 import { refresh } from './main.js';
 
-
 function needUser(view, title) {
   add(view, h('h1', { text: title }));
   if (!actingAs()) { add(view, h('p', { class: 'notice', text: 'Choose who you are acting as (top right) to see this.' })); return false; }
